@@ -1,0 +1,247 @@
+// Reading knowledge files while keeping line numbers, so every problem can be
+// reported as `file:line` + field.
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { z } from 'zod';
+import type { Problem } from '../errors.ts';
+import { toSimplified } from '../text/normalize.ts';
+
+type Path = readonly PropertyKey[];
+
+/** A parsed YAML document that can map a value path back to a line. */
+export class YamlSource {
+  private constructor(
+    readonly file: string,
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    /** Added to every line (front matter starts after the `---`). */
+    private readonly lineOffset: number,
+  ) {}
+
+  static parse(file: string, text: string, problems: Problem[], lineOffset = 0): YamlSource | null {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const errors = doc.errors;
+    for (const e of errors) {
+      problems.push({
+        file,
+        line: (e.linePos?.[0]?.line ?? 0) + lineOffset || undefined,
+        message: `YAML 格式错误：${e.code === 'DUPLICATE_KEY' ? '同一层里有重复的键' : e.message.split('\n')[0]}`,
+        expected: '合法的 YAML（注意缩进、冒号后的空格、引号配对）',
+        severity: 'error',
+      });
+    }
+    if (errors.length > 0) return null;
+    return new YamlSource(file, doc, lines, lineOffset);
+  }
+
+  get value(): unknown {
+    return this.doc.toJS({ maxAliasCount: 100 });
+  }
+
+  /** Line of the node at `path`, or of its nearest existing ancestor. */
+  lineOf(path: Path): number | undefined {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.doc.getIn(path.slice(0, n) as unknown[], true);
+      if (isNode(node) && node.range) return this.lines.linePos(node.range[0]).line + this.lineOffset;
+    }
+    return undefined;
+  }
+
+  /** Line of a key inside the map at `path` (for unknown keys). */
+  lineOfKey(path: Path, key: string): number | undefined {
+    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path as unknown[], true);
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
+          return this.lines.linePos(pair.key.range[0]).line + this.lineOffset;
+        }
+      }
+    }
+    return this.lineOf(path);
+  }
+
+  /** Whether the top-level node is a list (for friendly errors). */
+  get isList(): boolean {
+    return isSeq(this.doc.contents);
+  }
+
+  /** Converts zod issues on this document's value into problems. */
+  issues(error: z.ZodError, pathPrefix: Path = []): Problem[] {
+    return error.issues.flatMap((issue) => {
+      const path = [...pathPrefix, ...issue.path];
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({
+          file: this.file,
+          line: this.lineOfKey(path, key),
+          field: fieldName([...path, key]),
+          message: `不认识的字段「${key}」`,
+          expected: '删除它或改成文档里的字段名（见 knowledge/README.md）',
+          severity: 'error' as const,
+        }));
+      }
+      return [
+        {
+          file: this.file,
+          line: this.lineOf(path),
+          field: fieldName(path),
+          message: describeIssue(issue),
+          severity: 'error' as const,
+        },
+      ];
+    });
+  }
+}
+
+/** `[3, 'materials', 1]` → `[3].materials[1]`; top-level list indices shown 1-based as 第N条. */
+export function fieldName(path: Path): string | undefined {
+  if (path.length === 0) return undefined;
+  return path
+    .map((p, i) => (typeof p === 'number' ? (i === 0 ? `第${p + 1}条` : `[${p}]`) : (i === 0 ? '' : '.') + String(p)))
+    .join('')
+    .replace(/^第(\d+)条\./, '第$1条 ');
+}
+
+/** A Chinese description of a zod issue, including what was expected. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined
+        ? `缺少必填字段（应为${typeName(issue.expected)}）`
+        : `类型不对：应为${typeName(issue.expected)}，实际是${describeValue(issue.input)}`;
+    case 'invalid_value':
+      return `取值「${describeValue(issue.input)}」不在允许范围内，应为：${issue.values.map(String).join(' / ')}`;
+    case 'invalid_union':
+      return `取值「${describeValue(issue.input)}」不对：${issue.message === 'Invalid input' ? '格式不符合要求' : issue.message}`;
+    case 'too_small':
+      return issue.origin === 'array'
+        ? `至少要有 ${issue.minimum} 项`
+        : issue.origin === 'string'
+          ? '不能为空'
+          : `不能小于 ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'array' ? `最多 ${issue.maximum} 项` : `不能大于 ${issue.maximum}`;
+    case 'invalid_format':
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: '文字',
+  number: '数字',
+  int: '整数',
+  boolean: 'true 或 false',
+  array: '列表',
+  object: '键值对象',
+};
+const typeName = (t: string): string => TYPE_NAMES[t] ?? t;
+const describeValue = (v: unknown): string => {
+  if (v === undefined) return '空';
+  if (v === null) return '空值';
+  if (Array.isArray(v)) return '列表';
+  if (typeof v === 'object') return '键值对象';
+  return `${typeof v === 'string' ? '文字' : typeof v === 'number' ? '数字' : typeof v}「${String(v)}」`;
+};
+
+export interface CsvRecord {
+  line: number;
+  values: Record<string, string>;
+}
+
+/**
+ * Parses a CSV with a header row. Unknown and missing columns, rows with the
+ * wrong number of cells and broken quoting are all reported with their line.
+ */
+export function readCsv(
+  file: string,
+  text: string,
+  columns: { required: readonly string[]; optional: readonly string[] },
+  problems: Problem[],
+): CsvRecord[] | null {
+  let rows: { record: string[]; info: { lines: number } }[];
+  try {
+    rows = parseCsv(text.replace(/^\uFEFF/, ''), {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    problems.push({
+      file,
+      line: e.lines,
+      message: `CSV 格式错误：${e.message}`,
+      expected: '每行用英文逗号分隔；含逗号或引号的格子用英文双引号括起来，引号要成对',
+      severity: 'error',
+    });
+    return null;
+  }
+  if (rows.length === 0) {
+    problems.push({ file, line: 1, message: '文件是空的', expected: `表头：${columns.required.join(',')}`, severity: 'error' });
+    return null;
+  }
+  const header = rows[0]!.record.map((h) => toSimplified(h.trim()));
+  const known = new Set([...columns.required, ...columns.optional]);
+  let ok = true;
+  for (const h of header) {
+    if (!known.has(h)) {
+      problems.push({
+        file,
+        line: rows[0]!.info.lines,
+        field: h,
+        message: `不认识的列「${h}」`,
+        expected: `列名只能是：${[...known].join('、')}`,
+        severity: 'error',
+      });
+      ok = false;
+    }
+  }
+  for (const r of columns.required) {
+    if (!header.includes(r)) {
+      problems.push({ file, line: rows[0]!.info.lines, field: r, message: `缺少列「${r}」`, expected: `表头：${columns.required.join(',')}`, severity: 'error' });
+      ok = false;
+    }
+  }
+  if (!ok) return null;
+  const out: CsvRecord[] = [];
+  for (const { record, info } of rows.slice(1)) {
+    if (record.length !== header.length) {
+      problems.push({
+        file,
+        line: info.lines,
+        message: `这一行有 ${record.length} 格，表头有 ${header.length} 列`,
+        expected: '每行的格数与表头相同；格子里有逗号时用双引号括起来',
+        severity: 'error',
+      });
+      continue;
+    }
+    out.push({ line: info.lines, values: Object.fromEntries(header.map((h, i) => [h, record[i] ?? ''])) });
+  }
+  return out;
+}
+
+/** Splits `---\nfront\n---\nbody`; returns null (with a problem) when the front matter is missing or unclosed. */
+export function splitFrontMatter(
+  file: string,
+  text: string,
+  problems: Problem[],
+): { front: string; body: string; bodyLine: number } | null {
+  const src = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  if (!src.startsWith('---\n')) {
+    problems.push({ file, line: 1, message: '缺少开头的 front matter', expected: '文件第一行是 ---，接着写 item/updated/source，再用 --- 结束', severity: 'error' });
+    return null;
+  }
+  const end = src.indexOf('\n---', 3);
+  if (end < 0) {
+    problems.push({ file, line: 1, message: 'front matter 没有用 --- 结束', expected: '在 front matter 最后单独一行写 ---', severity: 'error' });
+    return null;
+  }
+  const front = src.slice(4, end + 1);
+  const rest = src.slice(end + 4);
+  const body = rest.replace(/^[^\n]*\n?/, '');
+  const bodyLine = src.slice(0, end + 4).split('\n').length + 1;
+  return { front, body, bodyLine };
+}
