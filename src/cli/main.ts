@@ -2,6 +2,8 @@
 // registers itself on the program; this file only wires them up.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, KnowledgeError, UserInputError } from '../errors.ts';
+import { registerAsk } from './commands/ask.ts';
+import { registerEval } from './commands/eval.ts';
 import { registerKb } from './commands/kb.ts';
 
 export interface CliIO {
@@ -32,6 +34,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const ctx = { io, setExit };
   registerKb(program, ctx);
+  registerAsk(program, ctx);
+  registerEval(program, ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -99,12 +99,34 @@ function readYaml<S extends z.ZodType>(
   const name = rel(dir, file);
   const source = YamlSource.parse(name, fs.readFileSync(file, 'utf8'), problems);
   if (!source) return null;
-  const parsed = schema.safeParse(simplifyDeep(source.value));
+  const parsed = schema.safeParse(simplifyDeep(source.value), { reportInput: true });
   if (!parsed.success) {
     problems.push(...source.issues(parsed.error));
     return null;
   }
   return { data: parsed.data, source };
+}
+
+/** Every file that feeds the index (eval sets excluded), sorted. */
+export function knowledgeFiles(dir: string): string[] {
+  const top = ['regions.yaml', 'departments.yaml', 'scenarios.yaml', 'synonyms.csv']
+    .map((n) => path.join(dir, n))
+    .filter((f) => fs.existsSync(f));
+  return [
+    ...top,
+    ...listFiles(path.join(dir, 'items'), '.yaml'),
+    ...listFiles(path.join(dir, 'items'), '.yml'),
+    ...listFiles(path.join(dir, 'lists'), '.csv'),
+    ...listFiles(path.join(dir, 'guides'), '.md'),
+  ];
+}
+
+/** Hash over the knowledge files' names and contents: cheap staleness check without parsing. */
+export function hashKnowledge(dirArg: string): string {
+  const dir = path.resolve(dirArg);
+  const hash = crypto.createHash('sha256');
+  for (const file of knowledgeFiles(dir)) hash.update(rel(dir, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+  return hash.digest('hex');
 }
 
 export function loadKnowledge(dirArg: string): LoadResult {
@@ -116,13 +138,6 @@ export function loadKnowledge(dirArg: string): LoadResult {
       problems: [{ file: dirArg, message: '知识库目录不存在', expected: '包含 regions.yaml 等文件的目录（见 knowledge/README.md）', severity: 'error' }],
     };
   }
-  const hash = crypto.createHash('sha256');
-  const hashed = new Set<string>();
-  const hashFile = (file: string) => {
-    if (hashed.has(file)) return;
-    hashed.add(file);
-    hash.update(rel(dir, file)).update('\0').update(fs.readFileSync(file)).update('\0');
-  };
 
   const required = (name: string) => {
     const file = path.join(dir, name);
@@ -130,7 +145,6 @@ export function loadKnowledge(dirArg: string): LoadResult {
       problems.push({ file: name, message: '缺少文件', expected: `在 ${dirArg} 下创建 ${name}（格式见 knowledge/README.md）`, severity: 'error' });
       return null;
     }
-    hashFile(file);
     return file;
   };
 
@@ -151,7 +165,6 @@ export function loadKnowledge(dirArg: string): LoadResult {
   }
   let itemsOk = true;
   for (const file of itemFiles) {
-    hashFile(file);
     const res = readYaml(dir, file, itemsFileSchema, problems);
     if (!res) {
       itemsOk = false;
@@ -178,7 +191,6 @@ export function loadKnowledge(dirArg: string): LoadResult {
   // lists/<town>.csv
   const lists = new Map<string, ListEntry[]>();
   for (const file of listFiles(path.join(dir, 'lists'), '.csv')) {
-    hashFile(file);
     const name = rel(dir, file);
     const town = toSimplified(path.basename(file, path.extname(file)));
     const records = readCsv(
@@ -190,7 +202,7 @@ export function loadKnowledge(dirArg: string): LoadResult {
     if (!records) continue;
     const entries: ListEntry[] = [];
     for (const rec of records) {
-      const parsed = listRowSchema.safeParse(simplifyDeep(rec.values));
+      const parsed = listRowSchema.safeParse(simplifyDeep(rec.values), { reportInput: true });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           problems.push({
@@ -219,13 +231,12 @@ export function loadKnowledge(dirArg: string): LoadResult {
   // guides/*.md
   const guides: Guide[] = [];
   for (const file of listFiles(path.join(dir, 'guides'), '.md')) {
-    hashFile(file);
     const name = rel(dir, file);
     const split = splitFrontMatter(name, fs.readFileSync(file, 'utf8'), problems);
     if (!split) continue;
     const source = YamlSource.parse(name, split.front, problems, 1);
     if (!source) continue;
-    const parsed = guideFrontSchema.safeParse(simplifyDeep(source.value ?? {}));
+    const parsed = guideFrontSchema.safeParse(simplifyDeep(source.value ?? {}), { reportInput: true });
     if (!parsed.success) {
       problems.push(...source.issues(parsed.error));
       continue;
@@ -242,7 +253,6 @@ export function loadKnowledge(dirArg: string): LoadResult {
   let scenarios: Scenario[] = [];
   const scenariosFile = path.join(dir, 'scenarios.yaml');
   if (fs.existsSync(scenariosFile)) {
-    hashFile(scenariosFile);
     const res = readYaml(dir, scenariosFile, scenariosSchema, problems);
     if (res) {
       scenarios = res.data;
@@ -254,7 +264,6 @@ export function loadKnowledge(dirArg: string): LoadResult {
   const synonyms: Knowledge['synonyms'] = [];
   const synonymsFile = path.join(dir, 'synonyms.csv');
   if (fs.existsSync(synonymsFile)) {
-    hashFile(synonymsFile);
     const records = readCsv(
       'synonyms.csv',
       fs.readFileSync(synonymsFile, 'utf8'),
@@ -262,7 +271,7 @@ export function loadKnowledge(dirArg: string): LoadResult {
       problems,
     );
     for (const rec of records ?? []) {
-      const parsed = synonymRowSchema.safeParse(simplifyDeep(rec.values));
+      const parsed = synonymRowSchema.safeParse(simplifyDeep(rec.values), { reportInput: true });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           problems.push({ file: 'synonyms.csv', line: rec.line, field: String(issue.path[0] ?? ''), message: describe(issue), severity: 'error' });
@@ -289,7 +298,7 @@ export function loadKnowledge(dirArg: string): LoadResult {
   }
   const knowledge: Knowledge = {
     dir,
-    hash: hash.digest('hex'),
+    hash: hashKnowledge(dir),
     regions,
     departments,
     items,

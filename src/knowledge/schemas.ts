@@ -3,7 +3,11 @@
 // maintainer's typo is reported instead of silently dropped.
 import { z } from 'zod';
 
-const nonEmpty = z.string().trim().min(1, { message: '不能为空' });
+/** Text field; bare YAML numbers (102, 12345) are accepted as text. */
+const nonEmpty = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z.string().trim().min(1, { message: '不能为空' }),
+);
 const textList = z.array(nonEmpty);
 /** Dates in files are written YYYY-MM-DD; YAML may hand us a Date object. */
 export const isoDate = z.preprocess(

@@ -104,6 +104,11 @@ export function fieldName(path: Path): string | undefined {
 
 /** A Chinese description of a zod issue, including what was expected. */
 export function describeIssue(issue: z.core.$ZodIssue): string {
+  const missing = 'input' in issue && issue.input === undefined;
+  if (missing && (issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
+    const values = issue.code === 'invalid_value' ? `：${issue.values.map(String).join(' / ')}` : '';
+    return `缺少必填字段${values ? `（应为其中之一${values}）` : ''}`;
+  }
   switch (issue.code) {
     case 'invalid_type':
       return issue.input === undefined

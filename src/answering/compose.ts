@@ -1,0 +1,247 @@
+// Fixed-template replies composed only from knowledge fields: no wording in
+// here may state a fact (name, time, fee, address, phone) that the knowledge
+// base does not hold.
+import type { Knowledge, ListEntry } from '../knowledge/load.ts';
+import type { KnowledgeIndex } from '../knowledge/check.ts';
+import type { Centre, Fact, Item, Scenario, TimeLimit, Town } from '../knowledge/schemas.ts';
+
+export const MAX_MAIN_REPLY = 350;
+
+export interface Composed {
+  answer: string;
+  followups: Record<string, string>;
+}
+
+const MODE_MEANING: Record<string, (town: string, dept: string) => string> = {
+  直接下放: (town) => `由${town}以自己的名义审批，不用再跑市里`,
+  委托: (town, dept) => `${town}受${dept}委托，以部门名义在镇上办结`,
+  受理初审: (town, dept) => `${town}负责受理和初审，由${dept}作出决定；材料交在镇上即可，不用跑市里`,
+  法定职权: (town) => `这是法律赋予乡镇（街道）的职权，由${town}直接审批`,
+};
+
+export const limitText = (t: TimeLimit | undefined): string | null =>
+  t === undefined ? null : t === '即办' ? '即办（当场办结）' : `${t}个工作日`;
+
+export function timeText(item: Item): string | null {
+  const promised = limitText(item.promised_limit);
+  const legal = limitText(item.legal_limit);
+  if (promised && legal) return `承诺${promised}，法定${legal}`;
+  if (promised) return `承诺${promised}`;
+  if (legal) return `法定${legal}`;
+  return null;
+}
+
+const onlineText = (item: Item): string =>
+  [item.online === '仅窗口办理' ? '需到窗口办理' : item.online, item.mobile ? '手机可办' : ''].filter(Boolean).join('，');
+
+const visitsText = (item: Item): string | null =>
+  item.visits === undefined ? null : item.visits === 0 ? '一次不用跑' : `最多跑${item.visits}次`;
+
+export function centreText(c: Centre, hotline?: string): string {
+  const parts = [`${c.name}：${c.address}`, `办公时间：${c.hours}`];
+  if (c.phone) parts.push(`电话：${c.phone}`);
+  else if (hotline) parts.push(`咨询电话：${hotline} 政务服务便民热线`);
+  return parts.join('\n');
+}
+
+const list = (xs: string[], max: number): string =>
+  xs.length <= max ? xs.join('、') : `${xs.slice(0, max).join('、')}等${xs.length}项`;
+
+/** Shortens a reply to the limit at a line boundary, keeping the last (follow-up hint) line. */
+function fit(lines: string[], hint: string): string {
+  const out = [...lines];
+  while (out.length > 1 && [...out, hint].join('\n').length > MAX_MAIN_REPLY) out.splice(out.length - 1, 1);
+  return [...out, hint].filter(Boolean).join('\n');
+}
+
+export class Composer {
+  constructor(
+    private readonly k: Knowledge,
+    private readonly idx: KnowledgeIndex,
+    private readonly availability: Map<string, Map<string, ListEntry>>,
+    private readonly botName: string,
+  ) {}
+
+  private get hotline(): string | undefined {
+    return this.k.regions.county.hotline;
+  }
+
+  guideFor(item: Item, town: string | null) {
+    const guides = this.k.guides.filter((g) => this.idx.item(g.item)?.name === item.name);
+    return guides.find((g) => g.town === town) ?? guides.find((g) => !g.town) ?? guides[0];
+  }
+
+  /** Where to go when a town cannot handle the item. */
+  elsewhere(item: Item): { who: string; where: string; note?: string; level: string } {
+    const dept = this.idx.department(item.elsewhere?.department ?? item.department);
+    const who = dept?.name ?? item.elsewhere?.department ?? item.department;
+    const where = item.elsewhere?.place ?? dept?.place ?? this.k.regions.county.centre.name;
+    return { who, where, note: item.elsewhere?.note, level: dept?.level ?? '县级' };
+  }
+
+  private details(item: Item, town: Town | null, entry: ListEntry | undefined): Record<string, string> {
+    const f: Record<string, string> = {};
+    const head = `「${item.name}」`;
+    f['材料'] = item.materials.length
+      ? `${head}需要准备的材料：\n${item.materials.map((m, i) => `${i + 1}. ${m}`).join('\n')}`
+      : `${head}的材料清单知识库里暂时没有，建议办理前拨打 ${this.hotline ?? '服务中心电话'} 确认。`;
+    f['流程'] = item.steps.length
+      ? `${head}办理流程：\n${item.steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}`
+      : `${head}的办理流程知识库里暂时没有。`;
+    if (town && entry) {
+      const window = entry.窗口 ? `\n窗口：${entry.窗口}` : '';
+      f['地址'] = `${centreText(town.centre, this.hotline)}${window}`;
+    } else {
+      const e = this.elsewhere(item);
+      f['地址'] = `${head}办理部门：${e.who}\n地点：${e.where}${e.note ? `\n${e.note}` : ''}` +
+        (this.hotline ? `\n咨询电话：${this.hotline} 政务服务便民热线` : '');
+    }
+    const t = timeText(item);
+    f['时限'] = `${head}${t ? `办理时限：${t}。` : '的时限知识库里暂时没有。'}帮办代办不额外增加时间。`;
+    f['费用'] = `${head}收费：${item.fee}。帮办代办免费。`;
+    if (item.conditions.length) f['条件'] = `${head}办理条件：\n${item.conditions.map((c, i) => `${i + 1}. ${c}`).join('\n')}`;
+    const guide = this.guideFor(item, town?.name ?? null);
+    const basis = item.basis ? `依据：${item.basis}` : '';
+    const src = [
+      entry ? `来源：${entry.town}下放清单（${entry.批次}，第${entry.序号}项）` : '',
+      guide ? `办事指南：${guide.source}，${guide.updated} 更新` : '',
+    ].filter(Boolean);
+    f['依据'] = [head, basis, ...src].filter(Boolean).join('\n');
+    if (item.notes.length) f['注意'] = `${head}温馨提示：\n${item.notes.join('\n')}`;
+    return f;
+  }
+
+  private hint(followups: Record<string, string>, proxy = true): string {
+    const keys = ['材料', '流程', '地址'].filter((k) => followups[k]);
+    return `回复「${keys.join('」「')}」查看详情${proxy ? '；需要帮办代办请回复「代办」' : ''}。`;
+  }
+
+  /** The item is available at the town. */
+  answered(item: Item, town: Town, entry: ListEntry): Composed {
+    const dept = this.idx.department(item.department)?.name ?? item.department;
+    const f = this.details(item, town, entry);
+    const guide = this.guideFor(item, town.name);
+    const lines = [
+      `✅ ${town.name}可以办理「${item.name}」（${entry.下放方式}）：${MODE_MEANING[entry.下放方式]!(town.name, dept)}。`,
+      `地点：${town.centre.name}${entry.窗口 ? `·${entry.窗口}` : ''}，${town.centre.hours}`,
+      [timeText(item), `收费：${item.fee}`, visitsText(item), onlineText(item)].filter(Boolean).join('；') + '。',
+      item.materials.length ? `主要材料：${list(item.materials, 3)}。` : '',
+      item.notes[0] ? `提示：${item.notes[0]}` : '',
+      `来源：${town.name}下放清单（${entry.批次}）${guide ? `；指南 ${guide.updated} 更新` : ''}。`,
+    ].filter(Boolean);
+    return { answer: fit(lines, this.hint(f)), followups: f };
+  }
+
+  /** No town given: which towns can, which cannot. */
+  answeredAnyTown(item: Item): Composed {
+    const at = this.availability.get(item.name) ?? new Map();
+    const towns = this.k.regions.towns.filter((t) => at.has(t.name));
+    const others = this.k.regions.towns.filter((t) => !at.has(t.name));
+    const e = this.elsewhere(item);
+    const f = this.details(item, null, undefined);
+    const modes = [...new Set(towns.map((t) => at.get(t.name)!.下放方式))];
+    const lines = [
+      `✅「${item.name}」可以在 ${towns.map((t) => t.name).join('、')} 办理（${modes.join('、')}）。`,
+      others.length ? `${others.map((t) => t.name).join('、')}不能办，可就近到上述镇办理，或到${e.who}（${e.where}）办理。` : '',
+      [timeText(item), `收费：${item.fee}`, onlineText(item)].filter(Boolean).join('；') + '。',
+      item.materials.length ? `主要材料：${list(item.materials, 3)}。` : '',
+      item.notes[0] ? `提示：${item.notes[0]}` : '',
+      '告诉我您在哪个镇（街道），我再告诉您具体地点和窗口。',
+    ].filter(Boolean);
+    return { answer: fit(lines, this.hint(f)), followups: f };
+  }
+
+  /** The town (or, with no town, every town) cannot handle the item. */
+  notAtTown(item: Item, town: Town | null): Composed {
+    const at = this.availability.get(item.name) ?? new Map();
+    const towns = this.k.regions.towns.filter((t) => at.has(t.name));
+    const e = this.elsewhere(item);
+    const f = this.details(item, null, undefined);
+    const levelWord = e.level === '省级' ? '（省级审批）' : e.level === '地市级' ? '（长沙市级审批）' : '';
+    const lines = [
+      town
+        ? `❌ ${town.name}暂不能办理「${item.name}」。`
+        : `❌「${item.name}」没有下放到镇（街道）办理。`,
+      towns.length ? `可以办的镇（街道）：${towns.map((t) => t.name).join('、')}，可就近前往。` : '',
+      `也可以到：${e.who}${levelWord}，地点：${e.where}。`,
+      e.note ?? '',
+      [timeText(item), `收费：${item.fee}`].filter(Boolean).join('；') + '。',
+      '不方便跑的话，可以申请帮办代办（免费）：回复「代办」。',
+    ].filter(Boolean);
+    return { answer: fit(lines, this.hint(f, false)), followups: f };
+  }
+
+  abolished(item: Item): Composed {
+    const a = item.abolished!;
+    const answer = [`ℹ️「${item.name}」已于 ${a.date} 取消，不用再办理。`, `依据：${a.basis}`, `现在：${a.now}`].join('\n');
+    return { answer, followups: { 依据: `「${item.name}」取消依据：${a.basis}` } };
+  }
+
+  scenario(s: Scenario, items: Item[], town: Town | null): Composed {
+    const lines = [`「${s.name}」一般要办 ${items.length} 件事${town ? `（按${town.name}）` : ''}：`];
+    items.forEach((item, i) => {
+      const at = this.availability.get(item.name) ?? new Map<string, ListEntry>();
+      let where: string;
+      if (town) where = at.has(town.name) ? `${town.name}可办` : `${town.name}不能办，到${this.elsewhere(item).who}`;
+      else {
+        const towns = this.k.regions.towns.filter((t) => at.has(t.name)).map((t) => t.name);
+        where = towns.length ? `${towns.join('、')}可办` : `到${this.elsewhere(item).who}`;
+      }
+      const t = limitText(item.promised_limit);
+      lines.push(`${i + 1}. ${item.name}——${where}${t ? `，承诺${t}` : ''}`);
+    });
+    if (s.note) lines.push(s.note);
+    const followups: Record<string, string> = {
+      材料: items
+        .map((item) => `「${item.name}」：${item.materials.length ? item.materials.join('、') : '知识库暂无材料清单'}`)
+        .join('\n'),
+    };
+    if (town) followups['地址'] = centreText(town.centre, this.hotline);
+    return { answer: fit(lines, '回复「材料」查看各项材料；回复「代办」可一次申请帮办全部事项（免费）。'), followups };
+  }
+
+  townInfo(hits: { town: Town; fact: Fact }[]): Composed {
+    const lines: string[] = [];
+    const followups: Record<string, string> = {};
+    for (const { town, fact } of hits.slice(0, 3)) {
+      if (fact.topic === '服务中心' && !fact.text) {
+        const c = town.centre;
+        lines.push(centreText(c, this.hotline));
+        if (c.windows?.length) lines.push(`共 ${c.windows.length} 个窗口：${list(c.windows.map((w) => w.name), 4)}`);
+        followups['地址'] = centreText(c, this.hotline);
+      } else {
+        lines.push(`【${town.name}·${fact.topic}】${fact.text}`);
+        followups['地址'] = centreText(town.centre, this.hotline);
+      }
+    }
+    return { answer: fit([...new Set(lines)], '想知道某个事项能不能在镇上办，直接问我，例如「永安镇能办食品经营许可吗」。'), followups };
+  }
+
+  noMatch(question: string): string {
+    const q = question.length > 20 ? `${question.slice(0, 20)}…` : question;
+    return [
+      `抱歉，知识库里没有找到与「${q}」相符的事项，我不想乱答。`,
+      '您可以：换个说法，写出证照或事项的名称再问我；',
+      this.hotline ? `或拨打 ${this.hotline} 政务服务便民热线；` : '',
+      '也可以回复「人工」，请工作人员联系您。',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  }
+
+  outOfScope(): string {
+    return `这个问题我帮不上忙。我是${this.botName}，只解答${this.k.regions.county.name}各镇（街道）的政务服务事项：能不能在镇上办、去哪办、带什么材料、多久办好、收不收费，还可以帮您申请帮办代办。`;
+  }
+
+  help(): string {
+    const towns = this.k.regions.towns.map((t) => t.name).join('、');
+    return [
+      `您好，我是${this.botName}，可以帮您：`,
+      `1. 查事项能不能在镇上办（${towns}），去哪办、带什么、多久、收不收费；`,
+      '2. 查“一件事”要办哪些证，例如「开饭店要办哪些证」；',
+      '3. 申请帮办代办：回复「代办」，工作人员免费帮您跑；',
+      '4. 查进度：回复「我的代办」。',
+      '试试问我：「永安镇能办食品经营许可吗」。',
+    ].join('\n');
+  }
+}

@@ -1,0 +1,195 @@
+// Understanding a question: which town, which intent, which scenario, which
+// town facts, and which catalogue names are written out in it.
+import type { Knowledge } from '../knowledge/load.ts';
+import type { Fact, Scenario, Town } from '../knowledge/schemas.ts';
+import { KnowledgeIndex } from '../knowledge/check.ts';
+import { compact } from '../text/normalize.ts';
+import { Tokenizer } from '../text/tokenize.ts';
+
+/** A name found in the compact (space-free, simplified) question. */
+interface Hit<T> {
+  value: T;
+  key: string;
+  start: number;
+}
+
+/** Longest-first substring matcher over compact keys. */
+class Dictionary<T> {
+  private readonly keys: { key: string; value: T }[] = [];
+
+  add(key: string, value: T): void {
+    const k = compact(key);
+    if (k.length >= 2) this.keys.push({ key: k, value });
+  }
+
+  finish(): this {
+    this.keys.sort((a, b) => b.key.length - a.key.length);
+    return this;
+  }
+
+  /** Non-overlapping hits, longest keys first. */
+  find(text: string): Hit<T>[] {
+    const taken: boolean[] = new Array(text.length).fill(false);
+    const hits: Hit<T>[] = [];
+    for (const { key, value } of this.keys) {
+      let from = 0;
+      for (;;) {
+        const start = text.indexOf(key, from);
+        if (start < 0) break;
+        from = start + 1;
+        let free = true;
+        for (let i = start; i < start + key.length; i++) if (taken[i]) free = false;
+        if (!free) continue;
+        for (let i = start; i < start + key.length; i++) taken[i] = true;
+        hits.push({ value, key, start });
+      }
+    }
+    return hits;
+  }
+}
+
+const HELP = /^(你好|您好|hi|hello|哈喽|嗨|在吗|在不在|有人吗|帮助|help|菜单|功能|使用说明|说明)+[!！。.~～]*$|你(能|会|可以)(做|干|帮我?(做|办)?)(什么|啥|哪些)|你是(谁|干什么的|做什么的)|怎么用|如何使用|有(哪些|什么)功能|^你好.{0,4}(咨询|问一下|请问)/i;
+
+const OUT_OF_SCOPE = new RegExp(
+  [
+    '天气', '下雨', '气温', '温度', '股票', '股市', '股价', '大盘', '基金', '彩票', '炒股', '笑话', '讲个故事', '写.{0,4}诗', '作诗',
+    '唱.{0,2}歌', '星座', '算命', '运势', '电影', '电视剧', '好吃', '好玩', '去哪(里)?玩', '世界杯', '比分', '足球', '篮球',
+    '忽略', '无视', '无论如何', 'ignore', 'prompt', '提示词', '系统指令', '你的指令', '扮演', '越狱', '没有(任何)?限制',
+    '翻译', '乘以', '除以', '加上', '减去', '你吃饭', '男的还是女的', '谈恋爱', '你几岁',
+  ].join('|'),
+  'i',
+);
+
+/** Words that show the asker wants a government formality (so "not found" is no_match, not out_of_scope). */
+const FORMALITY = /办|证|照|登记|许可|手续|材料|资料|申请|审批|备案|注册|提取|补|换|开具|证明|迁移|窗口|政务|审核|批准|执照|核发|办理/;
+
+/** Follow-up words answered from the previous reply in the same conversation. */
+export const FOLLOWUPS: Record<string, RegExp> = {
+  材料: /^(材料|资料|要带什么|带什么|要什么材料|需要什么材料|材料清单|要准备什么|准备什么)$/,
+  流程: /^(流程|步骤|怎么办|办理流程|程序|怎么弄)$/,
+  地址: /^(地址|地点|在哪|在哪里|在哪儿|位置|窗口|电话|联系方式|上班时间|时间地点)$/,
+  时限: /^(时限|多久|要多久|几天|多长时间|期限)$/,
+  费用: /^(费用|收费|要钱吗|多少钱|收费吗|要不要钱)$/,
+  条件: /^(条件|办理条件|申请条件|要求)$/,
+  依据: /^(依据|法律依据|政策依据|来源|出处)$/,
+};
+
+const CENTRE_WORDS = /地址|在哪|在什么地方|位置|上班|几点|时间|开门|周末|周六|周日|电话|窗口|服务中心|政务中心|便民服务/;
+
+export class Understander {
+  private readonly towns: Dictionary<Town>;
+  private readonly items: Dictionary<number>;
+  private readonly scenarios: Dictionary<Scenario>;
+  readonly index: KnowledgeIndex;
+
+  constructor(readonly k: Knowledge) {
+    this.index = new KnowledgeIndex(k);
+    this.towns = new Dictionary<Town>();
+    for (const t of k.regions.towns) for (const key of [t.name, ...t.aliases]) this.towns.add(key, t);
+    this.towns.finish();
+    const itemId = new Map(k.items.map((item, i) => [item.name, i]));
+    this.items = new Dictionary<number>();
+    k.items.forEach((item, i) => {
+      for (const key of [item.name, ...item.aliases]) this.items.add(key, i);
+    });
+    for (const s of k.synonyms) {
+      const id = itemId.get(this.index.item(s.事项)?.name ?? '');
+      if (id !== undefined) this.items.add(s.说法, id);
+    }
+    this.items.finish();
+    this.scenarios = new Dictionary<Scenario>();
+    for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarios.add(key, s);
+    this.scenarios.finish();
+  }
+
+  /** Towns named in the text, in order of appearance. */
+  townsIn(text: string): { town: Town; key: string }[] {
+    return this.towns
+      .find(compact(text))
+      .sort((a, b) => a.start - b.start)
+      .map((h) => ({ town: h.value, key: h.key }));
+  }
+
+  resolveTown(name: string): Town | null {
+    return this.index.town(name) ?? this.townsIn(name)[0]?.town ?? null;
+  }
+
+  /** The text with town names removed (they would only add noise to item retrieval). */
+  withoutTowns(text: string): string {
+    let c = compact(text);
+    for (const { key } of this.townsIn(text)) c = c.replace(key, ' ');
+    return c.replace(/浏阳市?/g, ' ');
+  }
+
+  /** Item ids whose name, alias or synonym is written in the text, longest first, with the matched key. */
+  namedItems(text: string): { id: number; key: string }[] {
+    const seen = new Set<number>();
+    const out: { id: number; key: string }[] = [];
+    for (const h of this.items.find(compact(text))) {
+      if (seen.has(h.value)) continue;
+      seen.add(h.value);
+      out.push({ id: h.value, key: h.key });
+    }
+    return out;
+  }
+
+  /**
+   * A scenario named in the text, unless the rest of the text names an item
+   * outright (then the item question wins).
+   */
+  scenario(text: string): Scenario | null {
+    const c = compact(text);
+    const hits = this.scenarios.find(c);
+    if (!hits.length) return null;
+    const best = hits[0]!;
+    const rest = c.slice(0, best.start) + ' ' + c.slice(best.start + best.key.length);
+    const named = this.namedItems(rest).filter((n) => n.key.length >= 3);
+    return named.length ? null : best.value;
+  }
+
+  isHelp(text: string): boolean {
+    return HELP.test(compact(text) || text.trim());
+  }
+
+  isOutOfScope(text: string): boolean {
+    return OUT_OF_SCOPE.test(text);
+  }
+
+  looksLikeFormality(text: string): boolean {
+    return FORMALITY.test(compact(text));
+  }
+
+  followup(text: string): string | null {
+    const c = compact(text).replace(/[吗呢呀啊]$/, '');
+    for (const [key, re] of Object.entries(FOLLOWUPS)) if (re.test(c)) return key;
+    return null;
+  }
+
+  /**
+   * Town facts that the question asks about: by keyword or topic. When the
+   * question is about the service centre itself (address, hours, windows), a
+   * synthetic centre fact is included.
+   */
+  facts(text: string, towns: Town[]): { town: Town; fact: Fact; score: number }[] {
+    const c = compact(text);
+    const out: { town: Town; fact: Fact; score: number }[] = [];
+    for (const town of towns) {
+      for (const fact of town.facts) {
+        const keys = [fact.topic, ...fact.keywords].map(compact).filter((k) => k.length >= 2);
+        const matched = keys.filter((k) => c.includes(k));
+        if (matched.length) out.push({ town, fact, score: matched.reduce((n, k) => n + k.length, 0) });
+      }
+    }
+    if (CENTRE_WORDS.test(c) && towns.length <= 1) {
+      for (const town of towns) {
+        out.push({ town, fact: { topic: '服务中心', text: '', keywords: [] }, score: 1 });
+      }
+    }
+    return out.sort((a, b) => b.score - a.score);
+  }
+
+  /** Character bigrams of the compact text (query side of the confidence measure). */
+  static bigrams(text: string): Set<string> {
+    return new Set(Tokenizer.grams(text).filter((g) => g.length === 2));
+  }
+}

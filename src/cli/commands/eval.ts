@@ -1,0 +1,90 @@
+// `daiban eval`: quality on the labelled question sets, fused vs BM25 baseline.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { UserInputError } from '../../errors.ts';
+import { byCategory, isFailure, judge, metrics, type CaseOutcome, type Metrics } from '../../answering/evaluate.ts';
+import type { Engine, RetrievalMode } from '../../answering/engine.ts';
+import { evalFileSchema, type EvalCase } from '../../knowledge/schemas.ts';
+import { toSimplified } from '../../text/normalize.ts';
+import type { CliContext } from '../main.ts';
+import { openRuntime } from '../runtime.ts';
+
+/** Reads eval cases from the given files, or every file in <knowledge>/eval. */
+export function readEvalCases(knowledgeDir: string, files?: string[]): (EvalCase & { origin: { file: string } })[] {
+  const list = files?.length
+    ? files
+    : fs
+        .readdirSync(path.join(knowledgeDir, 'eval'))
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => path.join(knowledgeDir, 'eval', f));
+  return list.flatMap((file) => {
+    const parsed = evalFileSchema.safeParse(parseYaml(fs.readFileSync(file, 'utf8')));
+    if (!parsed.success) throw new UserInputError(`${file} 不是合法的评测文件，先运行 daiban kb check 查看详情`);
+    // Expected names are compared with simplified catalogue names.
+    return parsed.data.map((c) => ({ ...c, items: c.items.map(toSimplified), origin: { file: path.basename(file) } }));
+  });
+}
+
+export async function runEval(engine: Engine, cases: EvalCase[], mode: RetrievalMode = 'fused'): Promise<CaseOutcome[]> {
+  engine.setRetrievalMode(mode);
+  const out: CaseOutcome[] = [];
+  for (const c of cases) out.push(judge(c, await engine.ask(c.q, { boundTown: c.bound ?? null })));
+  engine.setRetrievalMode('fused');
+  return out;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const row = (name: string, m: Metrics) =>
+  `${name.padEnd(8, '　')} n=${String(m.n).padStart(3)}  Hit@1 ${pct(m.hit1).padStart(6)}  Hit@3 ${pct(m.hit3).padStart(6)}  MRR ${m.mrr.toFixed(3)}  状态 ${pct(m.status).padStart(6)}  可办性 ${pct(m.availability).padStart(6)}`;
+
+export function registerEval(program: Command, ctx: CliContext): void {
+  program
+    .command('eval')
+    .description('在 knowledge/eval/ 的问题集上评测：Hit@1、Hit@3、MRR、状态准确率、可办性准确率')
+    .option('--file <files...>', '只评测这些文件')
+    .option('--json', '以 JSON 输出')
+    .action(async (opts: { file?: string[]; json?: boolean }) => {
+      const { io } = ctx;
+      // Eval runs must not fill the unanswered log that maintainers read.
+      const rt = await openRuntime(io, { recordUnanswered: false });
+      try {
+        const cases = readEvalCases(rt.config.knowledgeDir, opts.file?.map((f) => path.resolve(io.cwd, f)));
+        const fused = await runEval(rt.engine, cases, 'fused');
+        const bm25 = await runEval(rt.engine, cases, 'bm25');
+        const overall = metrics(fused);
+        const baseline = metrics(bm25);
+        const failures = fused.filter(isFailure);
+        if (opts.json) {
+          io.stdout(
+            JSON.stringify(
+              {
+                overall,
+                baseline_bm25: baseline,
+                categories: Object.fromEntries(byCategory(fused)),
+                failures: failures.map((f) => ({ q: f.c.q, category: f.c.category, expected: { status: f.c.status, items: f.c.items, town: f.c.town }, got: { status: f.result.status, town: f.result.town, top: f.result.matches[0]?.item ?? null } })),
+              },
+              null,
+              2,
+            ) + '\n',
+          );
+        } else {
+          io.stdout(`评测 ${cases.length} 题\n\n`);
+          io.stdout(row('融合检索', overall) + '\n');
+          io.stdout(row('仅BM25', baseline) + '\n\n按类别（融合检索）：\n');
+          for (const [cat, m] of byCategory(fused)) io.stdout(row(cat, m) + '\n');
+          io.stdout(`\n失败 ${failures.length} 题：\n`);
+          for (const f of failures) {
+            io.stdout(
+              `- [${f.c.category}] ${f.c.q}\n    期望 ${f.c.status} ${f.c.town ?? '-'} ${f.c.items.join('、') || '-'}；` +
+                `得到 ${f.result.status} ${f.result.town ?? '-'} ${f.result.matches.slice(0, 3).map((m) => `${m.item}(${m.score})`).join('、') || '-'}\n`,
+            );
+          }
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+}

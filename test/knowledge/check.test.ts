@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatProblem } from '../../src/errors.ts';
+import { loadKnowledge } from '../../src/knowledge/load.ts';
+import { summarize } from '../../src/knowledge/check.ts';
+import { BROKEN, VALID_KB, knowledgeCopy } from '../helpers/fixtures.ts';
+
+interface Expect {
+  file: string;
+  line?: number;
+  field?: string;
+  message: string;
+}
+
+describe('knowledge checker', () => {
+  it('accepts the valid fixture and summarises each town', () => {
+    const { knowledge, problems } = loadKnowledge(VALID_KB);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(knowledge).not.toBeNull();
+    const summary = summarize(knowledge!);
+    expect(summary.map((s) => [s.town, s.items, s.departments])).toEqual([
+      ['甲镇', 2, 1],
+      ['乙街道', 1, 1],
+    ]);
+    expect(summary[0]!.byType).toEqual({ 行政确认: 1, 行政许可: 1 });
+  });
+
+  const modes = fs.readdirSync(BROKEN).sort();
+  it('has a fixture for at least ten failure modes', () => {
+    expect(modes.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const mode of modes) {
+    it(`reports ${mode} with file, line and field`, () => {
+      const expected = JSON.parse(fs.readFileSync(path.join(BROKEN, mode, 'expect.json'), 'utf8')) as Expect;
+      const { problems } = loadKnowledge(knowledgeCopy(path.join(BROKEN, mode)));
+      const errors = problems.filter((p) => p.severity === 'error');
+      const hit = errors.find(
+        (p) =>
+          p.file === expected.file &&
+          (expected.line === undefined || p.line === expected.line) &&
+          (expected.field === undefined || p.field === expected.field) &&
+          formatProblem(p).includes(expected.message),
+      );
+      expect(hit, `expected ${JSON.stringify(expected)} among:\n${errors.map(formatProblem).join('\n')}`).toBeDefined();
+      // The printed line carries the location a maintainer jumps to.
+      expect(formatProblem(hit!)).toContain(expected.line ? `${expected.file}:${expected.line}` : expected.file);
+    });
+  }
+
+  it('reports every problem, not just the first', () => {
+    const dir = knowledgeCopy(path.join(BROKEN, 'unknown-item'));
+    fs.cpSync(path.join(BROKEN, 'promised-over-legal', 'items'), path.join(dir, 'items'), { recursive: true });
+    fs.cpSync(path.join(BROKEN, 'scenario-unknown-item', 'scenarios.yaml'), path.join(dir, 'scenarios.yaml'));
+    const errors = loadKnowledge(dir).problems.filter((p) => p.severity === 'error');
+    const files = new Set(errors.map((p) => p.file));
+    expect(files).toEqual(new Set(['lists/甲镇.csv', 'items/market.yaml', 'scenarios.yaml']));
+  });
+
+  it('accepts Traditional characters in files and reads them as Simplified', () => {
+    const dir = knowledgeCopy();
+    fs.writeFileSync(
+      path.join(dir, 'lists', '甲镇.csv'),
+      '序號,事項名稱,原實施部門,下放方式,批次,窗口,備註\n1,個體工商戶設立登記,示例縣市場監督管理局,直接下放,第一批,綜合受理窗口,\n',
+    );
+    const { knowledge, problems } = loadKnowledge(dir);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(knowledge!.lists.get('甲镇')![0]!.事项名称).toBe('个体工商户设立登记');
+  });
+
+  it('names a missing folder', () => {
+    const { knowledge, problems } = loadKnowledge('/nonexistent/knowledge');
+    expect(knowledge).toBeNull();
+    expect(problems[0]!.message).toContain('不存在');
+  });
+});
