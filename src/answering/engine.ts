@@ -15,22 +15,28 @@ import { reciprocalRankFusion } from '../retrieval/fuse.ts';
 import { IndexStore, isStale, type BuildProgress, type LoadedIndex } from '../retrieval/index-store.ts';
 import { Composer, type Composed } from './compose.ts';
 import type { AnswerResult, Answerer, AskOptions, Match } from './types.ts';
-import { Understander } from './understand.ts';
+import { CENTRE_FACT, Understander } from './understand.ts';
 
 /** Minimum confidence for answering about an item (calibrated on knowledge/eval; see README). */
 export const MIN_CONFIDENCE = 0.5;
 const CANDIDATES = 20;
 
-/** Words that say nothing about which item is meant. */
-const GENERIC = new Set(
-  '材料 资料 手续 流程 多久 时间 几天 费用 收费 要钱 证 证件 办证 许可 许可证 登记 审批 备案 申请 地址 电话 窗口 上班 跑 县城 市里 办事 事项 哪些 东西 带 准备 怎么 弄 开 需要 要求 条件 营业 现在 还要 还 能 可以 镇上'.split(' '),
-);
+
+/** Character bigrams of Chinese runs plus Latin/digit words (KTV, 4.5t) of a text. */
+export function keyFeatures(text: string): Set<string> {
+  const out = Understander.bigrams(text);
+  for (const w of normalize(text).match(/[a-z0-9.]{2,}/g) ?? []) out.add(w);
+  return out;
+}
 
 interface Candidate {
   id: number;
   item: Item;
   fused: number;
+  /** How much of the item's best key the question contains (the answer gate). */
   confidence: number;
+  /** Balance of that and how much of the question the item explains (the ranking). */
+  fit: number;
 }
 
 export type RetrievalMode = 'fused' | 'bm25' | 'vector';
@@ -101,6 +107,8 @@ export class Engine implements Answerer {
     this.availability = availability;
     this.composer = new Composer(k, u.index, availability, this.opts.botName);
     this.loaded = loaded;
+    this.keysCache.clear();
+    this.buildFeatureDf();
     this.conversations.clear();
   }
 
@@ -140,26 +148,56 @@ export class Engine implements Answerer {
     return this.availability.get(item)?.get(town);
   }
 
-  /** Confidence that the question is about this item: how much of its name (or alias, synonym) the question contains. */
-  private confidence(id: number, query: string, queryWords: string[]): number {
+  /** Document frequency of each key feature over all item names, aliases and synonyms. */
+  private featureDf = new Map<string, number>();
+  private featureKeys = 1;
+
+  private buildFeatureDf(): void {
+    this.featureDf.clear();
+    const keys = this.knowledge.items.flatMap((item) => this.keysOf(item));
+    this.featureKeys = keys.length || 1;
+    for (const key of keys) for (const f of keyFeatures(key)) this.featureDf.set(f, (this.featureDf.get(f) ?? 0) + 1);
+  }
+
+  private weight(feature: string): number {
+    return Math.log(1 + this.featureKeys / (this.featureDf.get(feature) ?? 1));
+  }
+
+  /**
+   * Confidence that the question is about this item: how much of its name (or
+   * an alias or synonym) the question contains, weighting rare characters
+   * pairs above common ones such as 许可 or 登记.
+   */
+  /** Weighted share of the question's features that the item's keys explain. */
+  private explanation(id: number, query: string): number {
     const item = this.knowledge.items[id]!;
-    const q = Understander.bigrams(query);
+    const q = keyFeatures(query);
+    const own = new Set(this.keysOf(item).flatMap((k) => [...keyFeatures(k)]));
+    let hit = 0;
+    let total = 0;
+    for (const f of q) {
+      const w = this.featureDf.has(f) ? this.weight(f) : 0;
+      total += w;
+      if (own.has(f)) hit += w;
+    }
+    return total ? hit / total : 0;
+  }
+
+  private confidence(id: number, query: string): number {
+    const item = this.knowledge.items[id]!;
+    const q = keyFeatures(query);
     let best = 0;
     for (const key of this.keysOf(item)) {
-      const grams = Understander.bigrams(key);
-      if (!grams.size) continue;
+      const features = keyFeatures(key);
+      if (!features.size) continue;
       let hit = 0;
-      for (const g of grams) if (q.has(g)) hit++;
-      best = Math.max(best, hit / grams.size);
-    }
-    // Words of the question found anywhere in the item's documents (for questions that describe rather than name it).
-    const specific = queryWords.filter((w) => w.length >= 2 && !GENERIC.has(w));
-    if (specific.length) {
-      const text = normalize(
-        [item.name, ...item.aliases, ...item.conditions, ...item.materials, ...item.notes, item.basis ?? ''].join(' '),
-      );
-      const found = specific.filter((w) => text.includes(w)).length;
-      best = Math.max(best, 0.6 * (found / specific.length));
+      let total = 0;
+      for (const f of features) {
+        const w = this.weight(f);
+        total += w;
+        if (q.has(f)) hit += w;
+      }
+      best = Math.max(best, hit / total);
     }
     return best;
   }
@@ -186,23 +224,22 @@ export class Engine implements Answerer {
       if (mode !== 'bm25') lists.push({ ids: (await this.loaded.vector.search(q, CANDIDATES)).map((r) => r.id) });
     }
     const fused = reciprocalRankFusion(lists);
-    const words = queries.flatMap((q) => this.loaded.tokenizer.words(q));
-    const candidates = fused.slice(0, CANDIDATES).map(({ id, score }) => ({
-      id,
-      item: this.knowledge.items[id]!,
-      fused: score,
-      confidence: Math.max(...queries.map((q) => this.confidence(id, q, words))),
-    }));
+    const candidates: Candidate[] = fused.slice(0, CANDIDATES).map(({ id, score }) => {
+      const confidence = Math.max(...queries.map((q) => this.confidence(id, q)));
+      const explained = Math.max(...queries.map((q) => this.explanation(id, q)));
+      const fit = confidence + explained ? (2 * confidence * explained) / (confidence + explained) : 0;
+      return { id, item: this.knowledge.items[id]!, fused: score, confidence, fit };
+    });
+    // Candidates that clear the answer gate come first, ordered by fit (an
+    // F-measure of two overlap ratios on the same feature weights); the fused
+    // rank keeps the order among the rest and breaks ties.
+    const gate = (c: Candidate) => (c.confidence >= MIN_CONFIDENCE ? 1 : 0);
+    candidates.sort((a, b) => gate(b) - gate(a) || (gate(a) ? b.fit - a.fit : 0) || b.fused - a.fused);
     // Town awareness: among near-equal candidates, prefer what the town can do.
     if (town) {
       const at = (c: Candidate) => (this.availability.get(c.item.name)?.has(town.name) ? 1 : 0);
-      candidates.sort((a, b) => {
-        const close = Math.abs(a.fused - b.fused) / Math.max(a.fused, b.fused) < 0.05 && Math.abs(a.confidence - b.confidence) < 0.01;
-        return close ? at(b) - at(a) : 0;
-      });
+      candidates.sort((a, b) => (gate(a) === gate(b) && Math.abs(a.fit - b.fit) < 0.01 ? at(b) - at(a) : 0));
     }
-    // Confidence decides between near-ties in rank.
-    candidates.sort((a, b) => (Math.abs(a.fused - b.fused) < 0.004 ? b.confidence - a.confidence : 0));
     return candidates;
   }
 
@@ -298,21 +335,27 @@ export class Engine implements Answerer {
 
     const cands = query.trim() ? await this.retrieve(query, town, hints) : [];
     const top = cands[0];
-    const confident = !!top && top.confidence >= MIN_CONFIDENCE;
+    const conf = top?.confidence ?? 0;
     const matches = this.matches(cands, town);
+    const near = matches.filter((m) => m.score > 0).slice(0, 3);
+    const factTowns = named.length ? named.map((n) => n.town) : bound ? [bound] : this.knowledge.regions.towns;
+    const townKnown = named.length > 0 || !!bound;
 
-    if (!confident) {
-      const near = matches.filter((m) => m.score > 0).slice(0, 3);
-      const factTowns = named.length ? named.map((n) => n.town) : bound ? [bound] : this.knowledge.regions.towns;
-      const facts = u.facts(query, factTowns);
-      if (u.isOutOfScope(norm)) return this.result('out_of_scope', town, near, this.composer.outOfScope());
-      if (facts.length && (named.length || bound || facts[0]!.score >= 3)) {
-        return this.result('town_info', named.length || bound ? town : null, [], this.composer.townInfo(facts));
+    // An item named outright wins; otherwise strong town facts, help and scope come first.
+    if (conf < 0.99) {
+      if (u.isOutOfScope(norm) && conf < MIN_CONFIDENCE) return this.result('out_of_scope', town, near, this.composer.outOfScope());
+      const facts = u.facts(raw, factTowns);
+      const strongest = facts[0]?.score ?? 0;
+      if (facts.length && (conf < MIN_CONFIDENCE ? townKnown || strongest >= 3 : strongest >= 4)) {
+        return this.result('town_info', townKnown ? town : null, [], this.composer.townInfo(facts));
       }
       if (u.isHelp(raw)) return this.result('help', town, [], this.composer.help());
-      if (u.looksLikeFormality(query) || named.length) {
-        return this.result('no_match', town, near, this.composer.noMatch(raw));
+    }
+    if (!top || conf < MIN_CONFIDENCE) {
+      if (town && townKnown && u.asksCentre(raw)) {
+        return this.result('town_info', town, [], this.composer.townInfo([{ town, fact: CENTRE_FACT }]));
       }
+      if (u.looksLikeFormality(query) || named.length) return this.result('no_match', town, near, this.composer.noMatch(raw));
       return this.result('out_of_scope', town, near, this.composer.outOfScope());
     }
 

@@ -74,19 +74,27 @@ export const FOLLOWUPS: Record<string, RegExp> = {
   依据: /^(依据|法律依据|政策依据|来源|出处)$/,
 };
 
+/** The question asks which formalities a goal needs. */
+const SCENARIO_ASK = /(要|需要|得|该)(办|审批|申请)?(哪些|什么|啥|些啥)(证|手续|照|审批|许可)?|哪些(证|手续|审批)|办(啥|什么)(证|手续)/;
+
 const CENTRE_WORDS = /地址|在哪|在什么地方|位置|上班|几点|时间|开门|周末|周六|周日|电话|窗口|服务中心|政务中心|便民服务/;
+
+/** Stands for "the town's service centre" in town_info replies. */
+export const CENTRE_FACT: Fact = { topic: '服务中心', text: '', keywords: [] };
 
 export class Understander {
   private readonly towns: Dictionary<Town>;
   private readonly items: Dictionary<number>;
   private readonly scenarios: Dictionary<Scenario>;
   readonly index: KnowledgeIndex;
+  private readonly townKeys: string[];
 
   constructor(readonly k: Knowledge) {
     this.index = new KnowledgeIndex(k);
     this.towns = new Dictionary<Town>();
     for (const t of k.regions.towns) for (const key of [t.name, ...t.aliases]) this.towns.add(key, t);
     this.towns.finish();
+    this.townKeys = k.regions.towns.flatMap((t) => [t.name, ...t.aliases]).map(compact);
     const itemId = new Map(k.items.map((item, i) => [item.name, i]));
     this.items = new Dictionary<number>();
     k.items.forEach((item, i) => {
@@ -134,17 +142,36 @@ export class Understander {
   }
 
   /**
-   * A scenario named in the text, unless the rest of the text names an item
-   * outright (then the item question wins).
+   * A scenario named in the text — exactly, or (when the question asks what
+   * to apply for) with most of a name's character pairs — unless the rest of
+   * the text names an item outright (then the item question wins).
    */
   scenario(text: string): Scenario | null {
     const c = compact(text);
-    const hits = this.scenarios.find(c);
-    if (!hits.length) return null;
-    const best = hits[0]!;
-    const rest = c.slice(0, best.start) + ' ' + c.slice(best.start + best.key.length);
-    const named = this.namedItems(rest).filter((n) => n.key.length >= 3);
-    return named.length ? null : best.value;
+    const exact = this.scenarios.find(c)[0];
+    let best: { s: Scenario; rest: string } | null = exact
+      ? { s: exact.value, rest: c.slice(0, exact.start) + ' ' + c.slice(exact.start + exact.key.length) }
+      : null;
+    if (!best && SCENARIO_ASK.test(c)) {
+      const q = Understander.bigrams(c);
+      let top = 0;
+      for (const s of this.k.scenarios) {
+        for (const key of [s.name, ...s.aliases]) {
+          const grams = [...Understander.bigrams(key)];
+          const hit = grams.filter((g) => q.has(g));
+          const r = grams.length ? hit.length / grams.length : 0;
+          if (r >= 0.5 && r > top) {
+            top = r;
+            let rest = c;
+            for (const g of hit) rest = rest.replace(g, ' ');
+            best = { s, rest };
+          }
+        }
+      }
+    }
+    if (!best) return null;
+    const named = this.namedItems(best.rest).filter((n) => n.key.length >= 3);
+    return named.length ? null : best.s;
   }
 
   isHelp(text: string): boolean {
@@ -166,26 +193,27 @@ export class Understander {
   }
 
   /**
-   * Town facts that the question asks about: by keyword or topic. When the
-   * question is about the service centre itself (address, hours, windows), a
-   * synthetic centre fact is included.
+   * Town facts that the question asks about, by keyword or topic, strongest
+   * first (score: matched characters).
    */
   facts(text: string, towns: Town[]): { town: Town; fact: Fact; score: number }[] {
     const c = compact(text);
     const out: { town: Town; fact: Fact; score: number }[] = [];
     for (const town of towns) {
       for (const fact of town.facts) {
-        const keys = [fact.topic, ...fact.keywords].map(compact).filter((k) => k.length >= 2);
+        const keys = [fact.topic, ...fact.keywords]
+          .map(compact)
+          .filter((k) => k.length >= 2 && !this.townKeys.some((t) => t.includes(k)));
         const matched = keys.filter((k) => c.includes(k));
         if (matched.length) out.push({ town, fact, score: matched.reduce((n, k) => n + k.length, 0) });
       }
     }
-    if (CENTRE_WORDS.test(c) && towns.length <= 1) {
-      for (const town of towns) {
-        out.push({ town, fact: { topic: '服务中心', text: '', keywords: [] }, score: 1 });
-      }
-    }
     return out.sort((a, b) => b.score - a.score);
+  }
+
+  /** The question asks about a service centre itself (address, hours, windows, phone). */
+  asksCentre(text: string): boolean {
+    return CENTRE_WORDS.test(compact(text));
   }
 
   /** Character bigrams of the compact text (query side of the confidence measure). */

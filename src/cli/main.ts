@@ -3,8 +3,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, KnowledgeError, UserInputError } from '../errors.ts';
 import { registerAsk } from './commands/ask.ts';
+import { registerBench } from './commands/bench.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerKb } from './commands/kb.ts';
+import { registerTickets } from './commands/tickets.ts';
+import { registerStart } from './commands/start.ts';
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -36,6 +39,9 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   registerKb(program, ctx);
   registerAsk(program, ctx);
   registerEval(program, ctx);
+  registerBench(program, ctx);
+  registerTickets(program, ctx);
+  registerStart(program, ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
