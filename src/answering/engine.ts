@@ -234,6 +234,8 @@ export class Engine implements Answerer {
     // F-measure of two overlap ratios on the same feature weights); the fused
     // rank keeps the order among the rest and breaks ties.
     const gate = (c: Candidate) => (c.confidence >= MIN_CONFIDENCE ? 1 : 0);
+    // Baselines (bm25 or vector alone) keep their raw order, to show what fusion and re-ranking earn.
+    if (mode !== 'fused') return candidates;
     candidates.sort((a, b) => gate(b) - gate(a) || (gate(a) ? b.fit - a.fit : 0) || b.fused - a.fused);
     // Town awareness: among near-equal candidates, prefer what the town can do.
     if (town) {

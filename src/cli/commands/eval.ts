@@ -54,8 +54,10 @@ export function registerEval(program: Command, ctx: CliContext): void {
         const cases = readEvalCases(rt.config.knowledgeDir, opts.file?.map((f) => path.resolve(io.cwd, f)));
         const fused = await runEval(rt.engine, cases, 'fused');
         const bm25 = await runEval(rt.engine, cases, 'bm25');
+        const vector = await runEval(rt.engine, cases, 'vector');
         const overall = metrics(fused);
         const baseline = metrics(bm25);
+        const vectorOnly = metrics(vector);
         const failures = fused.filter(isFailure);
         if (opts.json) {
           io.stdout(
@@ -63,6 +65,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
               {
                 overall,
                 baseline_bm25: baseline,
+                baseline_vector: vectorOnly,
                 categories: Object.fromEntries(byCategory(fused)),
                 failures: failures.map((f) => ({ q: f.c.q, category: f.c.category, expected: { status: f.c.status, items: f.c.items, town: f.c.town }, got: { status: f.result.status, town: f.result.town, top: f.result.matches[0]?.item ?? null } })),
               },
@@ -73,7 +76,8 @@ export function registerEval(program: Command, ctx: CliContext): void {
         } else {
           io.stdout(`评测 ${cases.length} 题\n\n`);
           io.stdout(row('融合检索', overall) + '\n');
-          io.stdout(row('仅BM25', baseline) + '\n\n按类别（融合检索）：\n');
+          io.stdout(row('仅BM25', baseline) + '\n');
+          io.stdout(row('仅向量', vectorOnly) + '\n\n按类别（融合检索）：\n');
           for (const [cat, m] of byCategory(fused)) io.stdout(row(cat, m) + '\n');
           io.stdout(`\n失败 ${failures.length} 题：\n`);
           for (const f of failures) {
