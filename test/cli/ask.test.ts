@@ -1,0 +1,54 @@
+// `daiban ask` as maintainers and measuring scripts use it.
+import { Readable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { knowledgeCopy, tempDir } from '../helpers/fixtures.ts';
+
+const env: Record<string, string> = {};
+beforeAll(() => {
+  env.KNOWLEDGE_DIR = knowledgeCopy();
+  env.DATA_DIR = tempDir('daiban-ask-');
+});
+
+async function run(args: string[], stdin = '') {
+  let out = '';
+  let err = '';
+  const code = await main(args, {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    env,
+    cwd: process.cwd(),
+    stdin: Readable.from([stdin]),
+  });
+  return { code, out, err };
+}
+
+describe('daiban ask', () => {
+  it('answers one question as text or JSON', async () => {
+    const text = await run(['ask', '甲镇能办食品经营许可吗']);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('甲镇可以办理「食品经营许可」');
+    const json = JSON.parse((await run(['ask', '--json', '--town', '甲', '食品经营许可能办吗'])).out);
+    expect(json).toMatchObject({ status: 'answered', town: '甲镇' });
+    expect(json.matches[0]).toMatchObject({ item: '食品经营许可', town: '甲镇', atTown: true });
+    expect(typeof json.ms).toBe('number');
+  });
+
+  it('writes exactly one JSON object per input line, in order, with JSON town overriding --town', async () => {
+    const input = ['甲镇能办食品经营许可吗', '{"text": "食品经营许可能办吗", "town": "乙街道"}', '食品经营许可能办吗', '{"broken', '', '開飯店要辦哪些證'].join('\n') + '\n';
+    const r = await run(['ask', '--jsonl', '--town', '甲镇'], input);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(6);
+    expect(lines.map((l) => l.status)).toEqual(['answered', 'not_at_town', 'answered', 'error', 'help', 'scenario']);
+    expect(lines[1].town).toBe('乙街道');
+    expect(lines[2].town).toBe('甲镇');
+    for (const l of lines) for (const key of ['status', 'town', 'matches', 'answer', 'ms']) expect(l).toHaveProperty(key);
+    expect(lines[5].matches.map((m: { item: string }) => m.item)).toEqual(['个体工商户设立登记', '食品经营许可']);
+  });
+
+  it('rejects an unknown town with the list of towns', async () => {
+    const r = await run(['ask', '--town', '火星镇', '食品经营许可']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('甲镇、乙街道');
+  });
+});
