@@ -1,0 +1,184 @@
+// Personal data: validators (used by the ticket dialog), detectors (used by the
+// group gate) and masking (used by logs, group posts and before any LLM call).
+//
+// Detection is check-validated (a number only counts as an ID card if its
+// check character is right). Masking is shape-based and therefore stricter:
+// a mistyped phone or code is still somebody's data, so anything that looks
+// like one is masked.
+
+export type PersonalDataKind = 'mobile' | 'id_card' | 'credit_code' | 'bank_card';
+
+export const PERSONAL_DATA_LABELS: Record<PersonalDataKind, string> = {
+  mobile: '手机号',
+  id_card: '身份证号',
+  credit_code: '统一社会信用代码',
+  bank_card: '银行卡号',
+};
+
+/** GB 32100-2015 character set: digits and capitals without I, O, S, V, Z. */
+export const CREDIT_CODE_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const CREDIT_CODE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/** The check character for the first 17 characters of a credit code, or null if they are not in the charset. */
+export function creditCodeCheckChar(first17: string): string | null {
+  if (first17.length !== 17) return null;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const v = CREDIT_CODE_CHARSET.indexOf(first17[i]!);
+    if (v < 0) return null;
+    sum += v * CREDIT_CODE_WEIGHTS[i]!;
+  }
+  const check = (31 - (sum % 31)) % 31;
+  return CREDIT_CODE_CHARSET[check]!;
+}
+
+export type CreditCodeProblem = 'length' | 'charset' | 'check';
+
+/** Why a credit code is invalid (after upper-casing and removing spaces), or null when valid. */
+export function creditCodeProblem(raw: string): CreditCodeProblem | null {
+  const s = normalizeCode(raw);
+  if (s.length !== 18) return 'length';
+  for (const ch of s) if (!CREDIT_CODE_CHARSET.includes(ch)) return 'charset';
+  return creditCodeCheckChar(s.slice(0, 17)) === s[17] ? null : 'check';
+}
+
+/** 统一社会信用代码: 18 characters with a valid GB 32100-2015 check character. */
+export function isValidCreditCode(raw: string): boolean {
+  return creditCodeProblem(raw) === null;
+}
+
+/** Upper-cases, converts full-width to half-width and drops spaces and dashes. */
+export function normalizeCode(raw: string): string {
+  return toHalfWidth(raw).replace(/[\s-]/g, '').toUpperCase();
+}
+
+/** Full-width ASCII (Ａ１＋) to half-width; the ideographic space to a space. */
+export function toHalfWidth(s: string): string {
+  return s
+    .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/\u3000/g, ' ');
+}
+
+/** Mainland mobile number, 11 digits starting 13–19; separators and +86 are tolerated. */
+export function normalizeMobile(raw: string): string | null {
+  let s = toHalfWidth(raw).replace(/[\s\-()（）]/g, '');
+  s = s.replace(/^(\+?86)(?=1\d{10}$)/, '');
+  return /^1[3-9]\d{9}$/.test(s) ? s : null;
+}
+
+export function isValidMobile(raw: string): boolean {
+  return normalizeMobile(raw) !== null;
+}
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+
+/** 18-digit resident ID (GB 11643) with the ISO 7064 MOD 11-2 check and a plausible birth date. */
+export function isValidIdCard(raw: string): boolean {
+  const s = normalizeCode(raw);
+  if (!/^\d{17}[\dX]$/.test(s)) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(s[i]) * ID_WEIGHTS[i]!;
+  if (ID_CHECK[sum % 11] !== s[17]) return false;
+  const y = Number(s.slice(6, 10));
+  const m = Number(s.slice(10, 12));
+  const d = Number(s.slice(12, 14));
+  return y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/** Luhn check over 16–19 digits (bank cards). */
+export function isValidBankCard(raw: string): boolean {
+  const s = toHalfWidth(raw).replace(/[\s-]/g, '');
+  if (!/^\d{16,19}$/.test(s)) return false;
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) {
+    let v = Number(s[s.length - 1 - i]);
+    if (i % 2 === 1) {
+      v *= 2;
+      if (v > 9) v -= 9;
+    }
+    sum += v;
+  }
+  return sum % 10 === 0;
+}
+
+export interface PersonalDataMatch {
+  kind: PersonalDataKind;
+  value: string;
+  index: number;
+}
+
+// Candidate shapes. Lookarounds keep us from matching inside longer runs.
+const RE_MOBILE = /(?<![0-9A-Za-z])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?![0-9A-Za-z])/g;
+const RE_CODE18 = /(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])/g;
+const RE_CARD = /(?<![0-9A-Za-z])\d{4}(?:[\s-]?\d{4}){2}[\s-]?\d{4,7}(?![0-9A-Za-z])/g;
+
+/** Every validated personal number in the text, in order of appearance. */
+export function scanPersonalData(text: string): PersonalDataMatch[] {
+  const t = toHalfWidth(text);
+  const found: PersonalDataMatch[] = [];
+  const taken: [number, number][] = [];
+  const overlaps = (a: number, b: number) => taken.some(([x, y]) => a < y && b > x);
+  const add = (kind: PersonalDataKind, m: RegExpMatchArray) => {
+    const start = m.index!;
+    const end = start + m[0].length;
+    if (overlaps(start, end)) return;
+    taken.push([start, end]);
+    found.push({ kind, value: m[0], index: start });
+  };
+  for (const m of t.matchAll(RE_CODE18)) {
+    if (isValidIdCard(m[0])) add('id_card', m);
+    else if (isValidCreditCode(m[0]) && /\d/.test(m[0])) add('credit_code', m);
+  }
+  for (const m of t.matchAll(RE_CARD)) if (isValidBankCard(m[0])) add('bank_card', m);
+  for (const m of t.matchAll(RE_MOBILE)) if (isValidMobile(m[0])) add('mobile', m);
+  return found.sort((a, b) => a.index - b.index);
+}
+
+/** The kinds of personal data present (validated), each once. */
+export function findPersonalData(text: string): PersonalDataKind[] {
+  return [...new Set(scanPersonalData(text).map((m) => m.kind))];
+}
+
+/** 13812345678 → 138****5678. */
+export function maskMobile(s: string): string {
+  const d = s.replace(/\D/g, '').replace(/^86(?=1\d{10}$)/, '');
+  return d.length === 11 ? `${d.slice(0, 3)}****${d.slice(7)}` : '*'.repeat(s.length);
+}
+
+/** 91350100M000100Y43 → 91**************43 (first two and last two kept). */
+export function maskCreditCode(s: string): string {
+  const c = normalizeCode(s);
+  return c.length <= 4 ? '*'.repeat(c.length) : `${c.slice(0, 2)}${'*'.repeat(c.length - 4)}${c.slice(-2)}`;
+}
+
+/** 430181199001011234 → 430***********1234. */
+export function maskIdCard(s: string): string {
+  const c = normalizeCode(s);
+  return `${c.slice(0, 3)}${'*'.repeat(Math.max(0, c.length - 7))}${c.slice(-4)}`;
+}
+
+/** 6222021234567890123 → 6222***********0123 (first four and last four kept). */
+export function maskBankCard(s: string): string {
+  const c = s.replace(/\D/g, '');
+  return `${c.slice(0, 4)}${'*'.repeat(Math.max(0, c.length - 8))}${c.slice(-4)}`;
+}
+
+/**
+ * Masks phones, ID cards, credit codes and bank cards. Shape-based: an
+ * 18-character code with at least 8 digits is masked whether or not its check
+ * character is right, as is any 16–19 digit run and any mobile-shaped number.
+ */
+export function maskPersonalData(text: string): string {
+  if (!text) return text;
+  let t = text;
+  t = t.replace(RE_CODE18, (m) => {
+    const digits = m.replace(/\D/g, '').length;
+    if (digits < 8) return m;
+    return /^\d{17}[\dXx]$/.test(m) && isValidIdCard(m) ? maskIdCard(m) : maskCreditCode(m);
+  });
+  t = t.replace(RE_CARD, (m) => maskBankCard(m));
+  t = t.replace(/(?<![0-9A-Za-z*])\d{16,19}(?![0-9A-Za-z])/g, (m) => maskBankCard(m));
+  t = t.replace(RE_MOBILE, (m) => maskMobile(m));
+  return t;
+}

@@ -1,0 +1,13 @@
+// Versioned migrations, provided in code (no directory scanning, so they work
+// the same under tsx and in tests). Names sort in the order they apply.
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../db.ts';
+import { initial } from './001-initial.ts';
+
+export const migrations = (dialect: Dialect): Record<string, Migration> => ({
+  '001-initial': initial(dialect),
+});
+
+export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
+  getMigrations: async () => migrations(dialect),
+});

@@ -1,0 +1,513 @@
+// The ticket desk: the requester's private dialog, ticket creation, staff
+// commands, relaying between requester and clerk, ratings and SLA reminders.
+// It returns replies (possibly to other chats); it never touches WeChat.
+import pino, { type Logger } from 'pino';
+import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from '../assistant/types.ts';
+import type { Config } from '../config/env.ts';
+import type { Catalogue } from '../knowledge/catalogue.ts';
+import { maskPersonalData } from '../privacy/pii.ts';
+import type { Store } from '../store/index.ts';
+import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
+import {
+  centreFor,
+  confirmationText,
+  detailText,
+  GREETING,
+  myTicketsText,
+  openListText,
+  RATE_PROMPT,
+  staffPostText,
+} from './messages.ts';
+import { isOpen, parseTicketRef, STATUS_LABELS, type Actor, type Ticket } from './model.ts';
+import { ACTION_VERBS, type Action, type TransitionActor } from './state.ts';
+import { workingDayDeadline, workingMsBetween } from './worktime.ts';
+
+export interface TicketDeskDeps {
+  store: Store;
+  catalogue: Catalogue;
+  config: Pick<Config, 'staffIds' | 'staffRooms' | 'slaUnclaimedHours'> & Partial<Pick<Config, 'acceptFriends' | 'botName'>>;
+  clock?: () => Date;
+  logger?: Logger;
+  /** Canonical town for free text (dialog step 镇); default: catalogue.town(text / text+镇 / +街道 / +乡). */
+  resolveTown?: (text: string) => string | null;
+  /** Catalogue items for free text (dialog step 事项); default: exact catalogue name. */
+  resolveItems?: (text: string) => string[];
+  /** A dialog untouched for this long is forgotten (default 72 h). */
+  dialogTtlMs?: number;
+  /** A group request waits this long for the private chat (default 7 days). */
+  pendingTtlMs?: number;
+}
+
+export type TicketDeskWithStore = TicketDesk & { readonly store: Store };
+
+type StaffCommand = { name: '待办' } | { name: Exclude<StaffVerb, '待办'>; ref: string; arg: string };
+type StaffVerb = '待办' | '查' | '接单' | '转派' | '回复' | '补件' | '办理' | '办结' | '中止' | '备注' | '交还';
+
+const VERB_ACTIONS: Record<Exclude<StaffVerb, '待办' | '查'>, Action> = {
+  接单: 'claim',
+  转派: 'transfer',
+  回复: 'reply',
+  补件: 'request_materials',
+  办理: 'start',
+  办结: 'finish',
+  中止: 'stop',
+  备注: 'note',
+  交还: 'handback',
+};
+/** Commands whose text argument is required. */
+const NEEDS_TEXT: Partial<Record<StaffVerb, string>> = {
+  回复: '回复 12 内容',
+  补件: '补件 12 需要补充的材料',
+  中止: '中止 12 原因',
+  备注: '备注 12 内容',
+  转派: '转派 12 @某人',
+};
+
+const REF = String.raw`((?:#|＃)?[0-9０-９]{1,9}|DB-\d{8}-\d{4,})`;
+const COMMAND_RE = new RegExp(String.raw`^(查|接单|转派|回复|补件|办理|办结|中止|备注|交还)\s*${REF}(?=$|[\s，,：:])[\s，,：:]*([\s\S]*)$`, 'i');
+
+/** Staff command in a message, or null. Needs a ticket number except 待办. */
+export function parseStaffCommand(text: string): StaffCommand | null {
+  const t = text.trim();
+  if (/^(待办|待办单|待办列表)$/.test(t)) return { name: '待办' };
+  const m = COMMAND_RE.exec(t);
+  if (!m) return null;
+  return { name: m[1] as Exclude<StaffVerb, '待办'>, ref: m[2]!, arg: m[3]!.trim() };
+}
+
+const MY_TICKETS = /^(我的代办|我的代办单|进度|查进度|查询进度|办理进度)$/;
+const CANCEL_OWN = new RegExp(String.raw`^(撤销|撤回|撤销代办)\s*${REF}$`, 'i');
+const RATING = /^([1-5１-５])\s*(?:分|星)?\s*(?:[，,。.!！:：\s]\s*([\s\S]*))?$/;
+const CONFIRM_AGAIN = /^(确认|确定|提交)$/;
+const NEW_REQUEST = /^(代办|帮我办|帮我代办|找人帮我办|能帮我办吗)/;
+
+export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
+  const { store, catalogue, config } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const log = deps.logger ?? pino({ level: 'silent' });
+  const dialogTtl = deps.dialogTtlMs ?? 72 * 3600_000;
+  const pendingTtl = deps.pendingTtlMs ?? 7 * 86_400_000;
+
+  const resolveTown =
+    deps.resolveTown ??
+    ((text: string) => {
+      const t = text.trim();
+      for (const name of [t, `${t}镇`, `${t}街道`, `${t}乡`]) if (catalogue.town(name)) return catalogue.town(name)!.name;
+      return null;
+    });
+  const resolveItems = deps.resolveItems ?? ((text: string) => (catalogue.item(text.trim()) ? [catalogue.item(text.trim())!.name] : []));
+  const env: DialogEnv = { resolveTown, resolveItems };
+
+  const toRequester = (t: Ticket, text: string): OutgoingReply => ({ chatId: t.requesterId, chatType: 'private', text });
+  const reply = (msg: IncomingMessage, text: string): OutgoingReply => ({
+    chatId: msg.chatId,
+    chatType: msg.chatType,
+    // Never let personal data out into a group, whatever the text.
+    text: msg.chatType === 'group' ? maskPersonalData(text) : text,
+    ...(msg.chatType === 'group' ? { mention: { id: msg.senderId, name: msg.senderName } } : {}),
+  });
+
+  /** The staff chats for a town: its rooms; else the rooms without a town; else every room; else staff in private. */
+  function staffChats(town: string | null, text: string): OutgoingReply[] {
+    const masked = maskPersonalData(text);
+    const rooms = config.staffRooms;
+    let chosen = town ? rooms.filter((r) => r.town === town) : [];
+    if (chosen.length === 0) chosen = rooms.filter((r) => r.town === null);
+    if (chosen.length === 0) chosen = rooms;
+    if (chosen.length > 0) return chosen.map((r) => ({ chatId: r.roomId, chatType: 'group' as const, text: masked }));
+    return config.staffIds.map((id) => ({ chatId: id, chatType: 'private' as const, text: masked }));
+  }
+
+  async function activeDialog(requesterId: string, now: Date): Promise<DialogState | null> {
+    const row = await store.dialogs.get(requesterId);
+    if (!row) return null;
+    if (now.getTime() - row.updatedAt.getTime() > dialogTtl) return null;
+    return parseDialogState(row.state);
+  }
+
+  async function beginDialog(
+    requester: { id: string; name: string },
+    key: string,
+    req: { items: string[]; town: string | null; scenario?: string | null; fromChat?: string | null },
+  ): Promise<string> {
+    const now = clock();
+    const { state, text } = startDialog({
+      key,
+      requesterId: requester.id,
+      requesterName: requester.name,
+      items: req.items,
+      town: req.town,
+      scenario: req.scenario ?? null,
+      fromChat: req.fromChat ?? null,
+      now,
+    });
+    await store.dialogs.save(requester.id, state, now);
+    log.info({ event: 'dialog_started', requester: requester.id, items: req.items, town: req.town }, 'proxy dialog started');
+    return text;
+  }
+
+  // ---- requester side --------------------------------------------------------
+
+  async function confirm(state: DialogState): Promise<OutgoingReply[]> {
+    const f = state.fields;
+    const items = state.items.map((name) => ({ name, promisedLimit: catalogue.item(name)?.promised_limit ?? null }));
+    const { ticket, created } = await store.tickets.create(
+      {
+        requesterId: state.requesterId,
+        requesterName: state.requesterName,
+        companyName: f.company ?? '',
+        creditCode: f.creditCode ?? null,
+        contactName: f.contact ?? '',
+        phone: f.phone ?? '',
+        preparedMaterials: f.materials ?? null,
+        town: state.town,
+        scenario: state.scenario,
+        fromChat: state.fromChat,
+        dialogKey: state.key,
+      },
+      items,
+      { actor: { id: state.requesterId, name: state.requesterName }, text: '提交代办申请' },
+    );
+    await store.dialogs.save(state.requesterId, markDone(state, ticket.id));
+    const out: OutgoingReply[] = [toRequester(ticket, confirmationText(ticket, catalogue))];
+    if (created) {
+      log.info({ event: 'ticket_created', ticket: ticket.number, town: ticket.town, items: state.items }, 'ticket created');
+      out.push(...staffChats(ticket.town, staffPostText(ticket)));
+    }
+    return out;
+  }
+
+  async function dialogStep(msg: IncomingMessage, state: DialogState): Promise<OutgoingReply[]> {
+    const outcome = stepDialog(state, msg.text, env);
+    if (outcome.kind === 'cancelled') {
+      await store.dialogs.clear(msg.senderId);
+      log.info({ event: 'dialog_cancelled', requester: msg.senderId, step: state.step }, 'proxy dialog cancelled');
+      return [reply(msg, outcome.text)];
+    }
+    if (outcome.kind === 'confirm') return confirm(outcome.state);
+    await store.dialogs.save(msg.senderId, outcome.state);
+    return [reply(msg, outcome.text)];
+  }
+
+  async function rate(msg: IncomingMessage, score: number, comment: string | null): Promise<OutgoingReply[] | null> {
+    const done = (await store.tickets.listByRequester(msg.senderId)).filter((t) => t.status === 'done');
+    if (done.length === 0) return null;
+    done.sort((a, b) => (b.closedAt?.getTime() ?? 0) - (a.closedAt?.getTime() ?? 0));
+    const t = done[0]!;
+    const r = await store.tickets.rate(t.id, score, comment, { id: msg.senderId, name: msg.senderName });
+    if (!r.ok) return [reply(msg, r.reason)];
+    log.info({ event: 'ticket_rated', ticket: t.number, score }, 'ticket rated');
+    return [
+      reply(msg, `谢谢您的评价！代办单 #${t.id} 记为 ${score} 分${score <= 2 ? '，我们会改进，服务中心可能会联系您了解情况' : ''}。`),
+      ...staffChats(t.town, `#${t.id} 申请人评价：${score}分${comment ? `，意见：${comment}` : ''}`),
+    ];
+  }
+
+  async function relay(msg: IncomingMessage): Promise<OutgoingReply[] | null> {
+    const held = (await store.tickets.listByRequester(msg.senderId)).filter(
+      (t) => isOpen(t.status) && t.conversationHeld && t.assigneeId,
+    );
+    if (held.length === 0) return null;
+    const lead = /^[#＃](\d{1,9})\s*/.exec(msg.text.trim());
+    let ticket = lead ? held.find((t) => t.id === Number(lead[1])) : undefined;
+    if (!ticket) ticket = [...held].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0]!;
+    const events = await store.tickets.events(ticket.id);
+    const last = events.at(-1);
+    await store.tickets.addEvent(ticket.id, {
+      actor: { id: msg.senderId, name: msg.senderName },
+      kind: 'requester_message',
+      text: msg.text,
+      public: true,
+    });
+    log.info({ event: 'relayed_to_clerk', ticket: ticket.number, clerk: ticket.assigneeId, text: maskPersonalData(msg.text) }, 'requester message relayed');
+    const out: OutgoingReply[] = [
+      {
+        chatId: ticket.assigneeId!,
+        chatType: 'private',
+        text: `【#${ticket.id} ${ticket.requesterName}】${msg.text}\n（回复请发「回复 ${ticket.id} 内容」；交还小助手发「交还 ${ticket.id}」）`,
+      },
+    ];
+    // Acknowledge once per exchange, not for every message.
+    if (last?.kind !== 'requester_message') {
+      out.push(reply(msg, `已转给办事员 ${ticket.assigneeName}（代办单 #${ticket.id}），请稍候。`));
+    }
+    return out;
+  }
+
+  // ---- staff side -------------------------------------------------------------
+
+  const actorOf = (msg: IncomingMessage, role: TransitionActor['role']): TransitionActor => ({ id: msg.senderId, name: msg.senderName, role });
+
+  async function findStaff(arg: string): Promise<Actor | string> {
+    const name = arg.replace(/^[@＠]/, '').split(/[\s\u2005]/)[0]!.trim();
+    if (!name) return '请写明转给谁：「转派 12 @某人」';
+    if (config.staffIds.includes(name)) {
+      const known = await store.staff.get(name);
+      return { id: name, name: known?.name ?? name };
+    }
+    const found = await store.staff.findByName(name);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) return `有 ${found.length} 位叫「${name}」的办事员，请用微信号转派：「转派 12 微信号」`;
+    return `没找到办事员「${name}」。请对方先在员工群或私聊里给我发一条消息（比如「待办」），再转派。`;
+  }
+
+  async function staffCommand(cmd: StaffCommand, msg: IncomingMessage, ctx: DeskContext): Promise<OutgoingReply[]> {
+    const now = clock();
+    const masked = msg.chatType === 'group';
+    if (cmd.name === '待办') {
+      const town = msg.chatType === 'group' ? ctx.town : null;
+      const open = await store.tickets.listOpen(town ? { town } : {});
+      return [reply(msg, openListText(open, now, town))];
+    }
+    const ticket = await store.tickets.get(cmd.ref);
+    if (!ticket) return [reply(msg, `没有找到代办单 ${cmd.ref}，请核对单号（可发「待办」看列表）。`)];
+    if (cmd.name === '查') {
+      const events = await store.tickets.events(ticket.id);
+      return [reply(msg, detailText(ticket, events, { masked, internal: true }))];
+    }
+    const usage = NEEDS_TEXT[cmd.name];
+    if (usage && !cmd.arg) return [reply(msg, `请写明内容：「${usage.replace('12', String(ticket.id))}」`)];
+
+    const action = VERB_ACTIONS[cmd.name];
+    const actor = actorOf(msg, 'staff');
+    let assignee: Actor | undefined;
+    if (action === 'transfer') {
+      const found = await findStaff(cmd.arg);
+      if (typeof found === 'string') return [reply(msg, found)];
+      assignee = found;
+    }
+    const text = action === 'transfer' ? null : cmd.arg || null;
+    const r = await store.tickets.applyTransition(ticket.id, action, actor, text, assignee ? { assignee } : {});
+    if (!r.ok) {
+      log.info({ event: 'command_refused', ticket: ticket.number, action, actor: actor.id, reason: r.reason }, 'staff command refused');
+      return [reply(msg, r.reason)];
+    }
+    log.info(
+      { event: 'ticket_transition', ticket: ticket.number, action, from: r.from, to: r.to, actor: actor.id, text: text ? maskPersonalData(text) : undefined },
+      'ticket changed',
+    );
+    const t = r.ticket;
+    const n = `#${t.id}`;
+    const centre = centreFor(catalogue, t.town);
+    const out: OutgoingReply[] = [];
+    switch (action) {
+      case 'claim':
+        out.push(reply(msg, `已接单 ${n}。申请人的私聊消息会转给你；回复请发「回复 ${t.id} 内容」，完成后「办结 ${t.id}」。`));
+        out.push(
+          toRequester(
+            t,
+            `您的代办单 ${n}（${t.number}）已由办事员 ${actor.name}（${centre.name}）受理。\n有问题直接在这里回复即可，消息会转给办事员。${centre.phone ? `\n服务中心电话：${centre.phone}` : ''}`,
+          ),
+        );
+        break;
+      case 'transfer':
+        out.push(reply(msg, `已把 ${n} 转派给 ${assignee!.name}。`));
+        out.push({ chatId: assignee!.id, chatType: 'private', text: `${actor.name} 把代办单 ${n} 转派给你：\n${staffPostText(t, '转派')}` });
+        out.push(toRequester(t, `您的代办单 ${n} 改由办事员 ${assignee!.name} 办理，有问题直接在这里回复即可。`));
+        break;
+      case 'start':
+        out.push(reply(msg, `${n} 已标记为办理中。`));
+        out.push(toRequester(t, `您的代办单 ${n} 已开始办理（办事员 ${t.assigneeName ?? actor.name}）。`));
+        break;
+      case 'request_materials':
+        out.push(reply(msg, `已通知申请人补件（${n}）。`));
+        out.push(
+          toRequester(
+            t,
+            `您的代办单 ${n} 需要补充材料：\n${cmd.arg}\n准备好后直接在这里回复（会转给办事员 ${t.assigneeName ?? actor.name}），或带到 ${centre.name}（${centre.address}）。`,
+          ),
+        );
+        break;
+      case 'reply':
+        out.push(reply(msg, `已转告申请人（${n}）。`));
+        out.push(toRequester(t, `【代办单 ${n}】办事员 ${actor.name}：${cmd.arg}`));
+        break;
+      case 'finish':
+        out.push(reply(msg, `${n} 已办结，已请申请人评分。`));
+        out.push(toRequester(t, `您的代办单 ${n} 已办结。${cmd.arg ? `\n办事员说明：${cmd.arg}` : ''}\n${RATE_PROMPT}`));
+        break;
+      case 'stop':
+        out.push(reply(msg, `${n} 已中止，已告知申请人。`));
+        out.push(toRequester(t, `您的代办单 ${n} 已中止，原因：${cmd.arg}\n如需重新办理可发「代办」，或联系 ${centre.name}${centre.phone ? `（${centre.phone}）` : ''}。`));
+        break;
+      case 'note':
+        out.push(reply(msg, `已备注 ${n}（仅内部可见）。`));
+        break;
+      case 'handback':
+        out.push(reply(msg, `已交还 ${n}：申请人的消息将由小助手回答，需要时可再「回复 ${t.id} 内容」。`));
+        break;
+      default:
+        out.push(reply(msg, `${ACTION_VERBS[action]} ${n}：${STATUS_LABELS[t.status]}`));
+    }
+    return out;
+  }
+
+  /** A staff-looking command from someone who is not staff. */
+  async function nonStaffCommand(cmd: Exclude<StaffCommand, { name: '待办' }>, msg: IncomingMessage): Promise<OutgoingReply[]> {
+    if (cmd.name === '查') {
+      const t = await store.tickets.get(cmd.ref);
+      if (t && t.requesterId === msg.senderId) {
+        const events = await store.tickets.events(t.id);
+        return [reply(msg, detailText(t, events, { masked: msg.chatType === 'group', internal: false }))];
+      }
+    }
+    log.warn(
+      { event: 'staff_command_refused', sender: msg.senderId, chat: msg.chatId, text: maskPersonalData(msg.text) },
+      'staff command from a non-staff sender refused',
+    );
+    return [reply(msg, `「${cmd.name}」是服务中心办事员的指令，您不能使用。查看自己的代办请发「我的代办」。`)];
+  }
+
+  async function cancelOwn(msg: IncomingMessage, ref: string): Promise<OutgoingReply[]> {
+    const t = await store.tickets.get(ref);
+    if (!t || t.requesterId !== msg.senderId) return [reply(msg, `没有找到您的代办单 ${ref}，发「我的代办」可查看。`)];
+    const r = await store.tickets.applyTransition(t.id, 'cancel', actorOf(msg, 'requester'), '申请人撤销');
+    if (!r.ok) return [reply(msg, r.reason)];
+    log.info({ event: 'ticket_transition', ticket: t.number, action: 'cancel', from: r.from, to: r.to, actor: msg.senderId }, 'ticket cancelled by requester');
+    const out = [reply(msg, `已撤销代办单 #${t.id}。需要时再发「代办」。`)];
+    const note = `#${t.id} 已由申请人撤销。`;
+    if (t.assigneeId) out.push({ chatId: t.assigneeId, chatType: 'private', text: note });
+    else out.push(...staffChats(t.town, note));
+    return out;
+  }
+
+  // ---- the desk ---------------------------------------------------------------
+
+  const desk: TicketDeskWithStore = {
+    store,
+
+    async handle(msg, ctx) {
+      const text = msg.text.trim();
+      const cmd = parseStaffCommand(text);
+      if (ctx.isStaff) {
+        await store.staff.touch(msg.senderId, msg.senderName, clock());
+        if (cmd) return staffCommand(cmd, msg, ctx);
+      } else if (cmd && cmd.name !== '待办') {
+        return nonStaffCommand(cmd, msg);
+      }
+      if (msg.chatType !== 'private') return null;
+
+      const cancel = CANCEL_OWN.exec(text);
+      if (cancel) return cancelOwn(msg, cancel[2]!);
+
+      const now = clock();
+      const dialog = await activeDialog(msg.senderId, now);
+      if (dialog && dialog.step !== 'done') {
+        if (MY_TICKETS.test(text)) return desk.myTickets(msg);
+        // A new request mid-dialog is the assistant's to route (startRequest restarts the dialog).
+        if (NEW_REQUEST.test(text)) return null;
+        return dialogStep(msg, dialog);
+      }
+      if (dialog?.step === 'done' && dialog.ticketId && CONFIRM_AGAIN.test(text)) {
+        return [reply(msg, `代办单 #${dialog.ticketId} 已经登记好了，无需重复确认。查进度发「进度」。`)];
+      }
+
+      const rating = RATING.exec(text);
+      if (rating) {
+        const score = Number(rating[1]!.replace(/[１-５]/, (c) => String(c.charCodeAt(0) - 0xff10)));
+        const r = await rate(msg, score, rating[2]?.trim() || null);
+        if (r) return r;
+      }
+      if (MY_TICKETS.test(text)) {
+        const held = (await store.tickets.listByRequester(msg.senderId)).some((t) => isOpen(t.status) && t.conversationHeld);
+        if (held) return desk.myTickets(msg);
+        return null;
+      }
+      return relay(msg);
+    },
+
+    async startRequest(msg, req) {
+      if (msg.chatType === 'group') {
+        await store.pending.add(
+          {
+            requesterId: msg.senderId,
+            requesterName: msg.senderName,
+            items: req.items,
+            town: req.town,
+            scenario: req.scenario ?? null,
+            fromChat: msg.chatId,
+          },
+          clock(),
+        );
+        log.info({ event: 'pending_request', requester: msg.senderId, chat: msg.chatId, items: req.items }, 'proxy request from a group');
+        const what = req.items.length ? `（${req.items.join('、')}${req.town ? `，${req.town}` : ''}）` : '';
+        return [
+          reply(
+            msg,
+            `可以帮您代办${what}，免费。登记要填企业名称、联系电话等信息，为保护隐私请到私聊继续：加我为好友，或直接私聊我发「代办」。`,
+          ),
+        ];
+      }
+      let { items, town } = req;
+      let scenario = req.scenario ?? null;
+      let fromChat: string | null = null;
+      const pending = await store.pending.peek(msg.senderId, pendingTtl, clock());
+      if (pending && items.length === 0) {
+        items = pending.items;
+        town = town ?? pending.town;
+        scenario = scenario ?? pending.scenario;
+        fromChat = pending.fromChat;
+      }
+      if (pending) await store.pending.consume(pending.id, clock());
+      const text = await beginDialog({ id: msg.senderId, name: msg.senderName }, `dlg:${msg.senderId}:${msg.id}`, {
+        items,
+        town,
+        scenario,
+        fromChat,
+      });
+      return [reply(msg, text)];
+    },
+
+    async myTickets(msg) {
+      const tickets = await store.tickets.listByRequester(msg.senderId);
+      return [reply(msg, myTicketsText(tickets))];
+    },
+
+    async onFriend(contactId, name) {
+      const out: OutgoingReply[] = [{ chatId: contactId, chatType: 'private', text: GREETING }];
+      const now = clock();
+      const pending = await store.pending.peek(contactId, pendingTtl, now);
+      if (pending) {
+        const existing = await activeDialog(contactId, now);
+        if (!existing || existing.step === 'done') {
+          await store.pending.consume(pending.id, now);
+          const text = await beginDialog({ id: contactId, name }, `dlg:${contactId}:pending-${pending.id}`, pending);
+          out.push({ chatId: contactId, chatType: 'private', text: `接着您在群里的代办请求：\n${text}` });
+        }
+      }
+      return out;
+    },
+
+    async tick(now) {
+      const out: OutgoingReply[] = [];
+      const slaMs = config.slaUnclaimedHours * 3600_000;
+      for (const t of await store.tickets.listOpen()) {
+        if (t.status === 'registered' && workingMsBetween(t.createdAt, now) >= slaMs) {
+          if (await store.slaNotices.record(t.id, 'unclaimed', now)) {
+            const text = `⏰ 超过 ${config.slaUnclaimedHours} 个工作小时无人接单：\n${staffPostText(t, '待接单')}`;
+            await store.tickets.addEvent(t.id, { actor: { id: 'system', name: '小助手' }, kind: 'sla', text: `无人接单提醒`, public: false }, now);
+            log.warn({ event: 'sla_unclaimed', ticket: t.number }, 'ticket unclaimed past SLA');
+            out.push(...staffChats(t.town, text));
+          }
+        }
+        const limits = t.items.map((i) => i.promisedLimit).filter((l): l is '即办' | number => l !== null);
+        if (limits.length === 0) continue;
+        const days = Math.max(...limits.map((l) => (l === '即办' ? 0 : l)));
+        if (now.getTime() > workingDayDeadline(t.createdAt, days).getTime()) {
+          if (await store.slaNotices.record(t.id, 'overdue', now)) {
+            const limit = days === 0 ? '即办' : `${days}个工作日`;
+            const text = `⏰ #${t.id}（${t.number}）已超过承诺时限（${limit}）仍未办结：${STATUS_LABELS[t.status]}，经办：${t.assigneeName ?? '未接单'}。发「查 ${t.id}」看详情。`;
+            await store.tickets.addEvent(t.id, { actor: { id: 'system', name: '小助手' }, kind: 'sla', text: `超过承诺时限提醒`, public: false }, now);
+            log.warn({ event: 'sla_overdue', ticket: t.number }, 'ticket past promised time');
+            out.push(...staffChats(t.town, text));
+          }
+        }
+      }
+      return out;
+    },
+
+    /** Nothing to release: the store belongs to whoever opened it. */
+    async close() {},
+  };
+  return desk;
+}

@@ -1,0 +1,131 @@
+// Everything the desk says, in one place. Short, WeChat-friendly Chinese.
+// Functions that produce text for a group take `masked` data only.
+import type { Catalogue } from '../knowledge/catalogue.ts';
+import { maskCreditCode, maskMobile } from '../privacy/pii.ts';
+import { STATUS_LABELS, type Ticket, type TicketEvent, type TicketItem } from './model.ts';
+import { formatAge, formatLocal } from './worktime.ts';
+
+export const limitText = (l: TicketItem['promisedLimit'], short = false): string =>
+  l === null ? (short ? '时限待定' : '以窗口告知为准') : l === '即办' || l === 0 ? (short ? '即办' : '即办（当天办结）') : `${l}个工作日`;
+
+export interface CentreInfo {
+  name: string;
+  address: string;
+  hours: string;
+  phone?: string | undefined;
+}
+
+export function centreFor(catalogue: Catalogue, town: string | null): CentreInfo {
+  const t = town ? catalogue.town(town) : undefined;
+  return t ? t.centre : catalogue.countyCentre();
+}
+
+const centreLines = (c: CentreInfo): string[] => [
+  `办理单位：${c.name}`,
+  `地址：${c.address}；办公时间：${c.hours}${c.phone ? `；电话：${c.phone}` : ''}`,
+];
+
+/** The one message after 确认: everything the requester needs, at once (一次性告知). */
+export function confirmationText(t: Ticket, catalogue: Catalogue): string {
+  const lines = [`代办单已登记：#${t.id}（${t.number}）`, '事项：'];
+  t.items.forEach((it, i) => {
+    const item = catalogue.item(it.name);
+    lines.push(`${i + 1}. ${it.name}`);
+    lines.push(`   承诺时限：${limitText(it.promisedLimit)}；政府收费：${item?.fee ?? '以窗口告知为准'}`);
+    const materials = item?.materials ?? [];
+    lines.push(materials.length ? `   需准备：${materials.join('；')}` : '   需准备：办事员核实后告知');
+  });
+  lines.push(...centreLines(centreFor(catalogue, t.town)));
+  lines.push('代办免费、自愿，不额外增加办理时间；政府收费（如有）另行缴纳。');
+  lines.push('办事员接单后会在这里通知您，之后直接回复即可。');
+  lines.push('查进度：发「进度」或「我的代办」。办结后会请您评价服务（满意度回访）。');
+  return lines.join('\n');
+}
+
+/** The new-ticket post for a staff group: personal data masked. */
+export function staffPostText(t: Ticket, heading = '新代办单'): string {
+  return [
+    `【${heading}】#${t.id}（${t.number}）${t.town ? `· ${t.town}` : ''}`,
+    `事项：${t.items.map((i) => `${i.name}（${limitText(i.promisedLimit, true)}）`).join('、') || '未指明'}`,
+    `企业：${t.companyName}${t.creditCode ? `（${maskCreditCode(t.creditCode)}）` : '（无信用代码）'}`,
+    `联系人：${t.contactName} ${maskMobile(t.phone)}`,
+    `已备材料：${t.preparedMaterials ?? '无'}`,
+    `回复「接单 ${t.id}」接单；「查 ${t.id}」看详情。`,
+  ].join('\n');
+}
+
+/** 查 12: details and history; masked in groups. */
+export function detailText(t: Ticket, events: TicketEvent[], opts: { masked: boolean; internal: boolean }): string {
+  const phone = opts.masked ? maskMobile(t.phone) : t.phone;
+  const code = t.creditCode ? (opts.masked ? maskCreditCode(t.creditCode) : t.creditCode) : '无';
+  const lines = [
+    `#${t.id}（${t.number}）${STATUS_LABELS[t.status]}${t.town ? ` · ${t.town}` : ''}`,
+    `事项：${t.items.map((i) => `${i.name}（${limitText(i.promisedLimit, true)}）`).join('、') || '未指明'}`,
+    `企业：${t.companyName}（${code}）`,
+    `联系人：${t.contactName} ${phone}`,
+    `已备材料：${t.preparedMaterials ?? '无'}`,
+    `经办：${t.assigneeName ?? '未接单'}${t.conversationHeld ? '（对话由办事员接管）' : ''}`,
+    `登记：${formatLocal(t.createdAt)}；更新：${formatLocal(t.updatedAt)}`,
+    '记录：',
+  ];
+  const shown = events.filter((e) => opts.internal || e.public).slice(-15);
+  for (const e of shown) {
+    const what = EVENT_LABELS[e.kind] ?? e.kind;
+    const status = e.toStatus && e.toStatus !== e.fromStatus ? ` →${STATUS_LABELS[e.toStatus]}` : '';
+    const body = e.text ? `：${e.text}` : '';
+    lines.push(`${formatLocal(e.at)} ${e.actorName} ${what}${status}${body}${e.public ? '' : '（内部）'}`);
+  }
+  return lines.join('\n');
+}
+
+const EVENT_LABELS: Record<string, string> = {
+  created: '登记',
+  claim: '接单',
+  transfer: '转派',
+  start: '开始办理',
+  request_materials: '要求补件',
+  reply: '回复',
+  finish: '办结',
+  stop: '中止',
+  cancel: '撤销',
+  rate: '评分',
+  note: '备注',
+  handback: '交还对话',
+  requester_message: '留言',
+  sla: '超时提醒',
+};
+
+/** 待办: open tickets oldest first with age. */
+export function openListText(tickets: Ticket[], now: Date, town: string | null): string {
+  if (tickets.length === 0) return `目前没有${town ? `${town}的` : ''}待办单。`;
+  const lines = [`待办 ${tickets.length} 件${town ? `（${town}）` : ''}，最早的在前：`];
+  for (const t of tickets.slice(0, 30)) {
+    lines.push(
+      `#${t.id} ${t.town ?? ''} ${t.items.map((i) => i.name).join('、') || '未指明'} · ${STATUS_LABELS[t.status]} · ${t.assigneeName ?? '未接单'} · 已${formatAge(now.getTime() - t.createdAt.getTime())}`,
+    );
+  }
+  if (tickets.length > 30) lines.push(`……还有 ${tickets.length - 30} 件，可在终端用 daiban tickets list 查看。`);
+  return lines.join('\n');
+}
+
+/** 我的代办 / 进度. */
+export function myTicketsText(tickets: Ticket[]): string {
+  if (tickets.length === 0) return '您还没有代办单。需要帮办时发「代办」或「帮我办 + 事项名称」。';
+  const lines = ['您的代办单：'];
+  for (const t of tickets.slice(0, 10)) {
+    lines.push(
+      `#${t.id} ${t.items.map((i) => i.name).join('、') || '未指明'} · ${STATUS_LABELS[t.status]} · 经办：${t.assigneeName ?? '待接单'} · 更新 ${formatLocal(t.updatedAt)}`,
+    );
+  }
+  if (tickets.length > 10) lines.push(`……共 ${tickets.length} 件，只列出最近 10 件。`);
+  return lines.join('\n');
+}
+
+export const GREETING = [
+  '您好，我是代办小助手，可以帮您：',
+  '· 问事项：某件事能不能在镇上办、去哪办、带什么、多久',
+  '· 代办：发「代办」或「帮我办 + 事项」，服务中心办事员免费帮您办',
+  '· 查进度：发「进度」或「我的代办」',
+].join('\n');
+
+export const RATE_PROMPT = '请为本次代办服务打分：回复 1-5 的数字（5 为非常满意），也可以加一句意见，例如「5 很及时」。';

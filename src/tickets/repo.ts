@@ -1,0 +1,370 @@
+// Ticket persistence: every write is one transaction, so a ticket exists with
+// its items and first event or not at all, and each status change comes with
+// its event. Nothing is ever deleted.
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { Database, TicketEventsTable, TicketsTable } from '../store/schema.ts';
+import {
+  formatTicketNumber,
+  isTicketStatus,
+  OPEN_STATUSES,
+  parseTicketRef,
+  type Actor,
+  type Ticket,
+  type TicketEvent,
+  type TicketItem,
+  type TicketRef,
+  type TicketStatus,
+} from './model.ts';
+import { transition, type Action, type TransitionActor } from './state.ts';
+
+export interface NewTicket {
+  requesterId: string;
+  requesterName: string;
+  companyName: string;
+  creditCode: string | null;
+  contactName: string;
+  phone: string;
+  preparedMaterials: string | null;
+  town: string | null;
+  scenario?: string | null;
+  fromChat?: string | null;
+  /** Idempotency key: one ticket per dialog, however often 确认 arrives. */
+  dialogKey: string;
+}
+
+export interface NewEvent {
+  actor: Actor;
+  kind: string;
+  text?: string | null;
+  public: boolean;
+  fromStatus?: TicketStatus | null;
+  toStatus?: TicketStatus | null;
+}
+
+export interface CreateOptions {
+  now?: Date;
+  /** Test hook: runs inside the transaction after every row is written, before COMMIT. */
+  beforeCommit?: () => void | Promise<void>;
+}
+
+export interface TransitionOptions {
+  now?: Date;
+  /** 转派: the new assignee. */
+  assignee?: Actor;
+  /** 评分: 1–5 and an optional comment. */
+  rating?: { score: number; comment: string | null };
+  /** Overrides the event's default visibility (notes and handbacks are internal). */
+  public?: boolean;
+}
+
+export type TransitionOutcome =
+  | { ok: true; ticket: Ticket; from: TicketStatus; to: TicketStatus; event: TicketEvent }
+  | { ok: false; reason: string; ticket?: Ticket };
+
+export interface TicketFilter {
+  status?: TicketStatus | TicketStatus[];
+  town?: string;
+  requesterId?: string;
+  limit?: number;
+}
+
+export interface TicketRepo {
+  create(ticket: NewTicket, items: TicketItem[], firstEvent: Omit<NewEvent, 'kind' | 'public'> & Partial<Pick<NewEvent, 'kind' | 'public'>>, opts?: CreateOptions): Promise<{ ticket: Ticket; created: boolean }>;
+  /** By id, or by a reference typed by a user: `12`, `#12`, `DB-20261127-0012`. */
+  get(ref: number | string | TicketRef): Promise<Ticket | undefined>;
+  getByDialogKey(key: string): Promise<Ticket | undefined>;
+  /** Open tickets, oldest first. */
+  listOpen(filter?: { town?: string | null }): Promise<Ticket[]>;
+  /** A requester's tickets, newest first. */
+  listByRequester(requesterId: string): Promise<Ticket[]>;
+  /** Newest first. */
+  list(filter?: TicketFilter): Promise<Ticket[]>;
+  events(ticketId: number): Promise<TicketEvent[]>;
+  applyTransition(id: number, action: Action, actor: TransitionActor, text: string | null, opts?: TransitionOptions): Promise<TransitionOutcome>;
+  addEvent(id: number, event: NewEvent, now?: Date): Promise<TicketEvent>;
+  rate(id: number, score: number, comment: string | null, actor: Actor, now?: Date): Promise<TransitionOutcome>;
+  setHeld(id: number, held: boolean, now?: Date): Promise<void>;
+  rating(ticketId: number): Promise<{ score: number; comment: string | null; at: Date } | undefined>;
+}
+
+type TicketRow = Selectable<TicketsTable>;
+type EventRow = Selectable<TicketEventsTable>;
+
+const iso = (d: Date) => d.toISOString();
+const date = (s: string | null) => (s === null ? null : new Date(s));
+
+function limitFromDb(s: string | null): TicketItem['promisedLimit'] {
+  if (s === null) return null;
+  if (s === '即办') return '即办';
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+function toTicket(row: TicketRow, items: TicketItem[]): Ticket {
+  if (!isTicketStatus(row.status)) throw new Error(`tickets.id=${row.id}: unknown status ${row.status}`);
+  return {
+    id: row.id,
+    number: row.number,
+    requesterId: row.requester_id,
+    requesterName: row.requester_name,
+    companyName: row.company_name,
+    creditCode: row.credit_code,
+    contactName: row.contact_name,
+    phone: row.phone,
+    preparedMaterials: row.prepared_materials,
+    town: row.town,
+    scenario: row.scenario,
+    fromChat: row.from_chat,
+    status: row.status,
+    assigneeId: row.assignee_id,
+    assigneeName: row.assignee_name,
+    conversationHeld: Number(row.conversation_held) === 1,
+    dialogKey: row.dialog_key,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    claimedAt: date(row.claimed_at),
+    closedAt: date(row.closed_at),
+    items,
+  };
+}
+
+function toEvent(row: EventRow): TicketEvent {
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    at: new Date(row.at),
+    actorId: row.actor_id,
+    actorName: row.actor_name,
+    kind: row.kind,
+    fromStatus: row.from_status !== null && isTicketStatus(row.from_status) ? row.from_status : null,
+    toStatus: row.to_status !== null && isTicketStatus(row.to_status) ? row.to_status : null,
+    public: Number(row.public) === 1,
+    text: row.text,
+  };
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () => new Date()): TicketRepo {
+  async function withItems(q: Db, rows: TicketRow[]): Promise<Ticket[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const items = await q
+      .selectFrom('ticket_items')
+      .select(['ticket_id', 'item_name', 'promised_limit', 'position'])
+      .where('ticket_id', 'in', ids)
+      .orderBy('ticket_id')
+      .orderBy('position')
+      .execute();
+    const byTicket = new Map<number, TicketItem[]>();
+    for (const it of items) {
+      const list = byTicket.get(it.ticket_id) ?? [];
+      list.push({ name: it.item_name, promisedLimit: limitFromDb(it.promised_limit) });
+      byTicket.set(it.ticket_id, list);
+    }
+    return rows.map((r) => toTicket(r, byTicket.get(r.id) ?? []));
+  }
+
+  async function getById(q: Db, id: number): Promise<Ticket | undefined> {
+    const row = await q.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? (await withItems(q, [row]))[0] : undefined;
+  }
+
+  async function getByDialogKey(key: string): Promise<Ticket | undefined> {
+    const row = await db.selectFrom('tickets').selectAll().where('dialog_key', '=', key).executeTakeFirst();
+    return row ? (await withItems(db, [row]))[0] : undefined;
+  }
+
+  async function insertEvent(q: Db, ticketId: number, e: NewEvent, at: Date): Promise<TicketEvent> {
+    const row = await q
+      .insertInto('ticket_events')
+      .values({
+        ticket_id: ticketId,
+        at: iso(at),
+        actor_id: e.actor.id,
+        actor_name: e.actor.name,
+        kind: e.kind,
+        from_status: e.fromStatus ?? null,
+        to_status: e.toStatus ?? null,
+        public: e.public ? 1 : 0,
+        text: e.text ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEvent(row);
+  }
+
+  const repo: TicketRepo = {
+    async create(t, items, first, opts = {}) {
+      const existing = await getByDialogKey(t.dialogKey);
+      if (existing) return { ticket: existing, created: false };
+      const now = opts.now ?? clock();
+      try {
+        const id = await db.transaction().execute(async (trx) => {
+          const { id } = await trx
+            .insertInto('tickets')
+            .values({
+              number: `PENDING:${t.dialogKey}`,
+              requester_id: t.requesterId,
+              requester_name: t.requesterName,
+              company_name: t.companyName,
+              credit_code: t.creditCode,
+              contact_name: t.contactName,
+              phone: t.phone,
+              prepared_materials: t.preparedMaterials,
+              town: t.town,
+              scenario: t.scenario ?? null,
+              from_chat: t.fromChat ?? null,
+              status: 'registered',
+              assignee_id: null,
+              assignee_name: null,
+              conversation_held: 0,
+              dialog_key: t.dialogKey,
+              created_at: iso(now),
+              updated_at: iso(now),
+              claimed_at: null,
+              closed_at: null,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await trx.updateTable('tickets').set({ number: formatTicketNumber(id, now) }).where('id', '=', id).execute();
+          if (items.length > 0) {
+            await trx
+              .insertInto('ticket_items')
+              .values(
+                items.map((it, i) => ({
+                  ticket_id: id,
+                  position: i,
+                  item_name: it.name,
+                  promised_limit: it.promisedLimit === null ? null : String(it.promisedLimit),
+                })),
+              )
+              .execute();
+          }
+          await insertEvent(trx, id, { kind: 'created', public: true, ...first, toStatus: 'registered' }, now);
+          await opts.beforeCommit?.();
+          return id;
+        });
+        const ticket = await getById(db, id);
+        if (!ticket) throw new Error(`ticket ${id} vanished after commit`);
+        return { ticket, created: true };
+      } catch (err) {
+        // A concurrent create with the same key won the race: return its ticket.
+        const winner = await getByDialogKey(t.dialogKey).catch(() => undefined);
+        if (winner) return { ticket: winner, created: false };
+        throw err;
+      }
+    },
+
+    async get(ref) {
+      const r: TicketRef | null = typeof ref === 'number' ? { id: ref } : typeof ref === 'string' ? parseTicketRef(ref) : ref;
+      if (!r) return undefined;
+      if ('id' in r) return getById(db, r.id);
+      const row = await db.selectFrom('tickets').selectAll().where('number', '=', r.number.toUpperCase()).executeTakeFirst();
+      return row ? (await withItems(db, [row]))[0] : undefined;
+    },
+
+    getByDialogKey,
+
+    async listOpen(filter = {}) {
+      let q = db.selectFrom('tickets').selectAll().where('status', 'in', [...OPEN_STATUSES]);
+      if (filter.town) q = q.where('town', '=', filter.town);
+      return withItems(db, await q.orderBy('created_at').orderBy('id').execute());
+    },
+
+    async listByRequester(requesterId) {
+      const rows = await db.selectFrom('tickets').selectAll().where('requester_id', '=', requesterId).orderBy('id', 'desc').execute();
+      return withItems(db, rows);
+    },
+
+    async list(filter = {}) {
+      let q = db.selectFrom('tickets').selectAll();
+      if (filter.status) q = q.where('status', 'in', Array.isArray(filter.status) ? filter.status : [filter.status]);
+      if (filter.town) q = q.where('town', '=', filter.town);
+      if (filter.requesterId) q = q.where('requester_id', '=', filter.requesterId);
+      q = q.orderBy('id', 'desc');
+      if (filter.limit) q = q.limit(filter.limit);
+      return withItems(db, await q.execute());
+    },
+
+    async events(ticketId) {
+      const rows = await db.selectFrom('ticket_events').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
+      return rows.map(toEvent);
+    },
+
+    async applyTransition(id, action, actor, text, opts = {}) {
+      const now = opts.now ?? clock();
+      return db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
+        const before = await getById(trx, id);
+        if (!before) return { ok: false, reason: `没有找到代办单 #${id}，请核对单号。` };
+        const r = transition(before, action, actor);
+        if (!r.ok) return { ok: false, reason: r.reason, ticket: before };
+        if (action === 'transfer' && !opts.assignee) return { ok: false, reason: '转派需要指明办事员：「转派 12 @某人」', ticket: before };
+        if (action === 'rate' && !opts.rating) return { ok: false, reason: '评分需要 1-5 的分数', ticket: before };
+
+        const set: Updateable<TicketsTable> = { status: r.to, updated_at: iso(now) };
+        if (action === 'claim') {
+          Object.assign(set, { assignee_id: actor.id, assignee_name: actor.name, claimed_at: iso(now), conversation_held: 1 });
+        } else if (action === 'transfer') {
+          Object.assign(set, { assignee_id: opts.assignee!.id, assignee_name: opts.assignee!.name, conversation_held: 1 });
+          if (!before.claimedAt) set.claimed_at = iso(now);
+        } else if (action === 'finish' || action === 'stop' || action === 'cancel') {
+          Object.assign(set, { closed_at: iso(now), conversation_held: 0 });
+        } else if (action === 'handback') {
+          set.conversation_held = 0;
+        }
+        const res = await trx
+          .updateTable('tickets')
+          .set(set)
+          .where('id', '=', id)
+          .where('status', '=', before.status)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) {
+          return { ok: false, reason: `#${id} 刚刚被其他人改动了，请用「查 ${id}」看看最新状态再操作。` };
+        }
+        if (action === 'rate') {
+          await trx
+            .insertInto('ratings')
+            .values({ ticket_id: id, score: opts.rating!.score, comment: opts.rating!.comment, at: iso(now) })
+            .execute();
+        }
+        const isPublic = opts.public ?? !(action === 'note' || action === 'handback');
+        const eventText = action === 'transfer' ? `转派给 ${opts.assignee!.name}${text ? `：${text}` : ''}` : text;
+        const event = await insertEvent(
+          trx,
+          id,
+          { actor, kind: action, text: eventText, public: isPublic, fromStatus: before.status, toStatus: r.to },
+          now,
+        );
+        const ticket = (await getById(trx, id))!;
+        return { ok: true, ticket, from: before.status, to: r.to, event };
+      });
+    },
+
+    async addEvent(id, event, now = clock()) {
+      return db.transaction().execute(async (trx) => {
+        const e = await insertEvent(trx, id, event, now);
+        if (event.public) await trx.updateTable('tickets').set({ updated_at: iso(now) }).where('id', '=', id).execute();
+        return e;
+      });
+    },
+
+    async rate(id, score, comment, actor, now) {
+      if (!Number.isInteger(score) || score < 1 || score > 5) return { ok: false, reason: '评分请回复 1-5 的数字。' };
+      return repo.applyTransition(id, 'rate', { ...actor, role: 'requester' }, comment ? `${score}分：${comment}` : `${score}分`, {
+        rating: { score, comment },
+        ...(now ? { now } : {}),
+      });
+    },
+
+    async setHeld(id, held, now = clock()) {
+      await db.updateTable('tickets').set({ conversation_held: held ? 1 : 0, updated_at: iso(now) }).where('id', '=', id).execute();
+    },
+
+    async rating(ticketId) {
+      const row = await db.selectFrom('ratings').selectAll().where('ticket_id', '=', ticketId).executeTakeFirst();
+      return row ? { score: row.score, comment: row.comment, at: new Date(row.at) } : undefined;
+    },
+  };
+  return repo;
+}

@@ -1,0 +1,76 @@
+// Working time in Asia/Shanghai (UTC+8, no daylight saving) for SLA clocks.
+// Approximation: Monday–Friday, 8:30–12:00 and 14:30–17:30 (6.5 hours a day);
+// public holidays and the swapped weekend working days (调休) are ignored.
+const OFFSET_MS = 8 * 3600_000;
+const DAY_MS = 86_400_000;
+/** Working windows as [start, end) minutes after local midnight. */
+const WINDOWS: [number, number][] = [
+  [8 * 60 + 30, 12 * 60],
+  [14 * 60 + 30, 17 * 60 + 30],
+];
+const END_OF_DAY_MIN = 17 * 60 + 30;
+
+/** Local midnight (as a UTC instant) of the Shanghai day containing t. */
+const localDayStart = (t: number) => Math.floor((t + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
+const isWorkingDay = (dayStart: number) => {
+  const dow = new Date(dayStart + OFFSET_MS).getUTCDay();
+  return dow >= 1 && dow <= 5;
+};
+
+/** Working milliseconds between a and b (0 if b ≤ a). */
+export function workingMsBetween(a: Date, b: Date): number {
+  const from = a.getTime();
+  const to = b.getTime();
+  if (to <= from) return 0;
+  let total = 0;
+  for (let day = localDayStart(from); day < to; day += DAY_MS) {
+    if (!isWorkingDay(day)) continue;
+    for (const [s, e] of WINDOWS) {
+      const ws = day + s * 60_000;
+      const we = day + e * 60_000;
+      const lo = Math.max(ws, from);
+      const hi = Math.min(we, to);
+      if (hi > lo) total += hi - lo;
+    }
+  }
+  return total;
+}
+
+/**
+ * When a promise of `days` working days, counted from `start`, runs out: the
+ * end (17:30) of the `days`-th working day after the start day. 即办 (0) means
+ * the end of the start day, or of the next working day when started after
+ * hours or on a weekend.
+ */
+export function workingDayDeadline(start: Date, days: number): Date {
+  let day = localDayStart(start.getTime());
+  const startMin = (start.getTime() - day) / 60_000;
+  if (days === 0) {
+    if (!isWorkingDay(day) || startMin >= END_OF_DAY_MIN) {
+      do day += DAY_MS;
+      while (!isWorkingDay(day));
+    }
+    return new Date(day + END_OF_DAY_MIN * 60_000);
+  }
+  let left = days;
+  while (left > 0) {
+    day += DAY_MS;
+    if (isWorkingDay(day)) left--;
+  }
+  return new Date(day + END_OF_DAY_MIN * 60_000);
+}
+
+/** 11-27 14:05 (Shanghai time). */
+export function formatLocal(d: Date): string {
+  const s = new Date(d.getTime() + OFFSET_MS).toISOString();
+  return `${s.slice(5, 10)} ${s.slice(11, 16)}`;
+}
+
+/** A short age: 5分钟, 3小时, 2天. */
+export function formatAge(ms: number): string {
+  const min = Math.max(0, Math.floor(ms / 60_000));
+  if (min < 60) return `${min}分钟`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h}小时`;
+  return `${Math.floor(h / 24)}天`;
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { startDialog, stepDialog, parseDialogState, type DialogEnv, type DialogOutcome, type DialogState } from '../../src/tickets/dialog.ts';
+
+const env: DialogEnv = {
+  resolveTown: (t) => (['永安镇', '大瑶镇'].includes(t) ? t : ['永安', '大瑶'].includes(t) ? `${t}镇` : null),
+  resolveItems: (t) => (t === '食品经营许可' ? [t] : []),
+};
+const start = (over: { items?: string[]; town?: string | null } = {}) =>
+  startDialog({ key: 'k', requesterId: 'u', requesterName: '张老板', items: over.items ?? ['食品经营许可'], town: over.town === undefined ? '永安镇' : over.town, now: new Date(0) });
+
+/** Feeds messages; returns every outcome. */
+function run(state: DialogState, ...texts: string[]): DialogOutcome[] {
+  const out: DialogOutcome[] = [];
+  let s = state;
+  for (const t of texts) {
+    const o = stepDialog(s, t, env);
+    out.push(o);
+    if (o.kind === 'ask') s = o.state;
+    else break;
+  }
+  return out;
+}
+const last = (o: DialogOutcome[]) => o.at(-1)!;
+const textOf = (o: DialogOutcome) => (o.kind === 'confirm' ? '' : o.text);
+const stateOf = (o: DialogOutcome) => {
+  if (o.kind === 'cancelled') throw new Error('cancelled');
+  return o.state;
+};
+
+describe('registration dialog', () => {
+  it('starts with the items and the first question (企业名称)', () => {
+    const { state, text } = start();
+    expect(state.step).toBe('company');
+    expect(text).toContain('食品经营许可');
+    expect(text).toContain('企业名称');
+    expect(text).toContain('取消');
+  });
+
+  it('asks one thing at a time in order and ends with a summary', () => {
+    const outs = run(start().state, '浏阳市某某餐饮店', '91350100M000100Y43', '张三', '13812345678', '营业执照');
+    expect(outs.map((o) => stateOf(o).step)).toEqual(['creditCode', 'contact', 'phone', 'materials', 'confirm']);
+    expect(textOf(outs[0]!)).toContain('统一社会信用代码');
+    expect(textOf(outs[1]!)).toContain('联系人');
+    expect(textOf(outs[2]!)).toContain('手机号');
+    expect(textOf(outs[3]!)).toContain('材料');
+    const summary = textOf(last(outs));
+    for (const s of ['浏阳市某某餐饮店', '91350100M000100Y43', '张三', '13812345678', '营业执照', '确认', '修改', '取消']) expect(summary).toContain(s);
+    const done = stepDialog(stateOf(last(outs)), '确认', env);
+    expect(done.kind).toBe('confirm');
+    expect(done.kind === 'confirm' && done.state.fields).toEqual({
+      company: '浏阳市某某餐饮店',
+      creditCode: '91350100M000100Y43',
+      contact: '张三',
+      phone: '13812345678',
+      materials: '营业执照',
+    });
+  });
+
+  it('accepts 无 for the credit code and the materials', () => {
+    const outs = run(start().state, '张三烧烤店', '无', '张三', '13812345678', '没有');
+    const s = stateOf(last(outs));
+    expect(s.step).toBe('confirm');
+    expect(s.fields.creditCode).toBeNull();
+    expect(s.fields.materials).toBeNull();
+  });
+
+  it('corrects an invalid credit code precisely and keeps asking', () => {
+    const outs = run(start().state, '浏阳市某某餐饮店', '91350100M000100Y44');
+    expect(textOf(last(outs))).toBe('统一社会信用代码校验位不对，请核对营业执照上的18位代码，没有可回复「无」。');
+    expect(stateOf(last(outs)).step).toBe('creditCode');
+    const short = run(stateOf(last(outs)), '91350100M00');
+    expect(textOf(last(short))).toContain('应为18位，您发来的是11位');
+    const charset = run(stateOf(last(outs)), '91350100M000100YI3');
+    expect(textOf(last(charset))).toContain('没有 I、O、S、V、Z');
+    const fixed = run(stateOf(last(outs)), '91350100m000100y43');
+    expect(stateOf(last(fixed)).fields.creditCode).toBe('91350100M000100Y43');
+  });
+
+  it('corrects an invalid phone', () => {
+    const outs = run(start().state, '某某店', '无', '张三', '1381234567');
+    expect(textOf(last(outs))).toBe('手机号应为11位大陆手机号，例如 138xxxxxxxx，请重新回复。');
+    expect(stateOf(last(outs)).step).toBe('phone');
+    const fixed = run(stateOf(last(outs)), '138 1234 5678');
+    expect(stateOf(last(fixed)).fields.phone).toBe('13812345678');
+    expect(stateOf(last(fixed)).step).toBe('materials');
+  });
+
+  it('accepts several fields in one message', () => {
+    const [o] = run(start().state, '浏阳市某某餐饮店 91350100M000100Y43 张三 13812345678');
+    const s = stateOf(o!);
+    expect(s.fields).toEqual({ company: '浏阳市某某餐饮店', creditCode: '91350100M000100Y43', contact: '张三', phone: '13812345678' });
+    expect(s.step).toBe('materials');
+    expect(textOf(o!)).toContain('已记下');
+  });
+
+  it('takes 「无」 among several fields as the credit code', () => {
+    const [o] = run(start().state, '某某烟花店 无 张三 13812345678');
+    expect(stateOf(o!).fields).toEqual({ company: '某某烟花店', creditCode: null, contact: '张三', phone: '13812345678' });
+    expect(stateOf(o!).step).toBe('materials');
+  });
+
+  it('accepts labelled fields and commas', () => {
+    const [o] = run(start().state, '企业名称：永安镇好味餐馆，联系人：李四，手机：13912345678');
+    const s = stateOf(o!);
+    expect(s.fields).toMatchObject({ company: '永安镇好味餐馆', contact: '李四', phone: '13912345678' });
+    expect(s.step).toBe('creditCode');
+  });
+
+  it('in a multi-field message, keeps the good fields and asks again for the bad one', () => {
+    const [o] = run(start().state, '浏阳市某某餐饮店 91350100M000100Y44 张三 13812345678');
+    const s = stateOf(o!);
+    expect(s.step).toBe('creditCode');
+    expect(s.fields).toMatchObject({ company: '浏阳市某某餐饮店', contact: '张三', phone: '13812345678' });
+    expect(textOf(o!)).toContain('校验位不对');
+  });
+
+  it('does not mistake a phone number for a company name', () => {
+    const [o] = run(start().state, '13812345678');
+    expect(textOf(o!)).toContain('请先回复企业名称');
+  });
+
+  it.each([0, 1, 2, 3, 4, 5])('取消 works after %i answers', (n) => {
+    const answers = ['某某店', '无', '张三', '13812345678', '无'].slice(0, n);
+    const outs = run(start().state, ...answers, '取消');
+    expect(last(outs).kind).toBe('cancelled');
+    expect(textOf(last(outs))).toContain('已取消');
+  });
+
+  it('修改 one field comes back to the summary; 重填 starts again', () => {
+    const filled = stateOf(last(run(start().state, '某某店', '无', '张三', '13812345678', '无')));
+    const asked = run(filled, '修改');
+    expect(textOf(last(asked))).toContain('修改 手机');
+    const outs = run(filled, '修改 手机', '13912345678');
+    expect(stateOf(outs[0]!).step).toBe('phone');
+    const s = stateOf(last(outs));
+    expect(s.step).toBe('confirm');
+    expect(s.fields.phone).toBe('13912345678');
+    expect(s.fields.contact).toBe('张三');
+    const again = run(filled, '重填');
+    expect(stateOf(last(again)).step).toBe('company');
+    expect(stateOf(last(again)).fields).toEqual({});
+    const unclear = run(filled, '嗯嗯');
+    expect(textOf(last(unclear))).toContain('确认');
+  });
+
+  it('asks for the items and the town when the request had none', () => {
+    const { state, text } = start({ items: [], town: null });
+    expect(state.step).toBe('items');
+    expect(text).toContain('什么事项');
+    const outs = run(state, '食品经营许可', '火星镇', '永安');
+    expect(textOf(outs[1]!)).toContain('没有找到「火星镇」');
+    expect(stateOf(last(outs))).toMatchObject({ items: ['食品经营许可'], town: '永安镇', step: 'company' });
+  });
+
+  it('round-trips through JSON (persisted state)', () => {
+    const s = stateOf(last(run(start().state, '某某店', '无')));
+    expect(parseDialogState(JSON.parse(JSON.stringify(s)))).toEqual(s);
+    expect(parseDialogState({ v: 2 })).toBeNull();
+  });
+});
