@@ -87,6 +87,9 @@ const schema = z.object({
   HNSW_EF: int(64, 1, 10_000),
 });
 
+/** Every variable the configuration reads (documented in .env.example). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export interface Config {
   knowledgeDir: string;
   dataDir: string;

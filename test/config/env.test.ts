@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, withDotenv } from '../../src/config/env.ts';
+import { CONFIG_VARIABLES, loadConfig, withDotenv } from '../../src/config/env.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
@@ -60,5 +60,17 @@ describe('loadConfig', () => {
     const c = loadConfig(withDotenv({ DATA_DIR: 'other' }, dir), dir);
     expect(c.botName).toBe('小帮手');
     expect(c.dataDir).toBe(path.join(dir, 'other'));
+  });
+
+  it('documents every variable in .env.example, and the documented defaults are the real ones', () => {
+    const text = fs.readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8');
+    const documented = Object.fromEntries(
+      text
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(documented).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(loadConfig(documented, '/x')).toEqual(loadConfig({}, '/x'));
   });
 });
