@@ -1,0 +1,69 @@
+// Opens everything behind the transport: the store, the answering core (its
+// index built on first run), the ticket desk and the assistant. Production
+// and the local demo open exactly the same core.
+import { openAnswerer, type Engine } from '../src/answering/engine.ts';
+import { createAssistant, type Assistant } from '../src/assistant/assistant.ts';
+import type { Config } from '../src/config/env.ts';
+import type { Logger } from '../src/log.ts';
+import type { BuildProgress } from '../src/retrieval/index-store.ts';
+import { openStore, type Store } from '../src/store/index.ts';
+import { createTicketDesk, type TicketDeskWithStore } from '../src/tickets/desk.ts';
+
+export interface Core {
+  store: Store;
+  answerer: Engine & { close(): Promise<void> };
+  desk: TicketDeskWithStore;
+  assistant: Assistant;
+  /** Closes the assistant, desk, answerer and store, in that order. */
+  close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  logger: Logger;
+  onProgress?: (p: BuildProgress) => void;
+  /** The bot's own contact id once logged in. */
+  botId?: () => string | undefined;
+}
+
+export async function openCore(config: Config, opts: CoreOptions): Promise<Core> {
+  const { logger } = opts;
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  try {
+    const answerer = await openAnswerer(config, { logger, onProgress: opts.onProgress, unanswered: store.unanswered });
+    const catalogue = answerer.catalogue();
+    const desk = createTicketDesk({
+      store,
+      catalogue,
+      config,
+      logger,
+      resolveTown: (text) => answerer.resolveTown(text),
+    });
+    const assistant = createAssistant({ config, answerer, desk, store, logger, catalogue, botId: opts.botId });
+    let closed = false;
+    return {
+      store,
+      answerer,
+      desk,
+      assistant,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const [name, step] of [
+          ['assistant', () => assistant.close()],
+          ['desk', () => desk.close()],
+          ['answerer', () => answerer.close()],
+          ['store', () => store.close()],
+        ] as const) {
+          try {
+            await step();
+          } catch (err) {
+            logger.error({ err, part: name }, 'close failed');
+          }
+        }
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,268 @@
+// The WeChat side of the assistant: turns Wechaty messages into the core's
+// IncomingMessage, hands them to the assistant one at a time per person, and
+// sends the replies back (split to WeChat-sized messages, @mentioning the
+// asker in groups). Friend requests are accepted here when configured.
+import { types, type Contact, type Friendship, type Message, type Room, type Wechaty } from 'wechaty';
+import type { Assistant } from '../src/assistant/assistant.ts';
+import { splitText, MAX_MESSAGE_CHARS } from '../src/assistant/split.ts';
+import type { IncomingMessage, OutgoingReply } from '../src/assistant/types.ts';
+import type { Config } from '../src/config/env.ts';
+import type { Logger } from '../src/log.ts';
+
+/** The separator WeChat puts after an @name (U+2005 FOUR-PER-EM SPACE). */
+export const AT_SEPARATOR = '\u2005';
+
+export interface TransportDeps {
+  bot: Wechaty;
+  assistant: Pick<Assistant, 'handleMessage' | 'onFriend'>;
+  config: Pick<Config, 'botName' | 'acceptFriends'>;
+  logger: Logger;
+  /** Characters per WeChat message. */
+  maxChars?: number;
+  /** Pause between two messages sent to WeChat (protocols ban bursts). */
+  sendDelayMs?: number;
+}
+
+export interface TransportStats {
+  /** Messages taken from Wechaty (not counting the bot's own). */
+  received: number;
+  /** Messages whose handling (and replies) finished. */
+  handled: number;
+  /** WeChat messages sent (chunks). */
+  sent: number;
+  /** Sends that failed. */
+  failed: number;
+}
+
+export interface Transport {
+  /** Listens to the bot's message and friendship events. */
+  attach(): void;
+  /** Queues a Wechaty message for the assistant (the bot's own messages are ignored). */
+  onMessage(message: Message): void;
+  onFriendship(friendship: Friendship): void;
+  /** The core's view of a Wechaty message; null for the bot's own and for non-text messages. */
+  toIncoming(message: Message): Promise<IncomingMessage | null>;
+  /** Sends replies, in order; failures are logged, never thrown. */
+  send(replies: OutgoingReply[]): Promise<void>;
+  /** Stops taking new messages; work already queued is finished. */
+  stop(): void;
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void>;
+  /** Resolves when the message with this id has been handled (or at once if it was). */
+  whenHandled(messageId: string): Promise<void>;
+  readonly stats: Readonly<TransportStats>;
+}
+
+export function createTransport(deps: TransportDeps): Transport {
+  const { bot, assistant, config, logger } = deps;
+  const maxChars = deps.maxChars ?? MAX_MESSAGE_CHARS;
+  const sendDelayMs = deps.sendDelayMs ?? 0;
+  const stats: TransportStats = { received: 0, handled: 0, sent: 0, failed: 0 };
+  const queues = new Map<string, Promise<void>>();
+  let pending = 0;
+  let idleWaiters: (() => void)[] = [];
+  const handledIds = new Set<string>();
+  const handledWaiters = new Map<string, (() => void)[]>();
+  let stopped = false;
+  let attached = false;
+
+  const markHandled = (id: string) => {
+    handledIds.add(id);
+    if (handledIds.size > 5000) {
+      // Keep the set bounded; the oldest entries go first (insertion order).
+      for (const old of handledIds) {
+        handledIds.delete(old);
+        if (handledIds.size <= 4000) break;
+      }
+    }
+    for (const resolve of handledWaiters.get(id) ?? []) resolve();
+    handledWaiters.delete(id);
+  };
+
+  /** Runs tasks with the same key one after another; different keys run concurrently. */
+  const enqueue = (key: string, task: () => Promise<void>): void => {
+    pending++;
+    const previous = queues.get(key) ?? Promise.resolve();
+    const next = previous.then(task).catch((err: unknown) => logger.error({ err, key }, 'transport task failed'));
+    queues.set(key, next);
+    void next.finally(() => {
+      pending--;
+      if (queues.get(key) === next) queues.delete(key);
+      if (pending === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+  };
+
+  async function botNames(room: Room): Promise<string[]> {
+    const names = new Set<string>([config.botName]);
+    if (bot.isLoggedIn) {
+      const me = bot.currentUser;
+      names.add(me.name());
+      try {
+        const alias = await room.alias(me);
+        if (alias) names.add(alias);
+      } catch {
+        // alias lookup is best effort
+      }
+    }
+    return [...names].filter(Boolean).sort((a, b) => b.length - a.length);
+  }
+
+  async function toIncoming(message: Message): Promise<IncomingMessage | null> {
+    if (message.self()) return null;
+    if (message.type() !== types.Message.Text) return null;
+    const talker = message.talker();
+    const room = message.room();
+    let text = message.text();
+    let mentioned = false;
+    let chatName: string;
+    let senderName = talker.name();
+    if (room) {
+      try {
+        mentioned = await message.mentionSelf();
+      } catch (err) {
+        logger.debug({ err }, 'mentionSelf failed');
+      }
+      for (const name of await botNames(room)) {
+        const re = new RegExp(`@${escapeRegExp(name)}(?:${AT_SEPARATOR}| |$)`, 'g');
+        if (re.test(text)) {
+          // Some protocols give no mention list: the @name with WeChat's separator,
+          // or typed by hand at the start of the message, is enough.
+          const at = escapeRegExp(name);
+          if (new RegExp(`@${at}${AT_SEPARATOR}|^@${at}(?:\\s|$)`).test(text)) mentioned = true;
+          text = text.replace(re, '');
+        }
+      }
+      chatName = await room.topic().catch(() => room.id);
+      senderName = (await room.alias(talker).catch(() => undefined)) || senderName;
+    } else {
+      chatName = senderName;
+    }
+    return {
+      id: message.id,
+      chatId: room ? room.id : talker.id,
+      chatType: room ? 'group' : 'private',
+      chatName,
+      senderId: talker.id,
+      senderName,
+      text: text.replace(/\s+$/, '').replace(/^\s+/, ''),
+      mentioned,
+      timestamp: message.date().getTime(),
+    };
+  }
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function sendOne(reply: OutgoingReply): Promise<void> {
+    const chunks = splitText(reply.text, maxChars);
+    if (chunks.length === 0) return;
+    if (reply.chatType === 'group') {
+      const room = await bot.Room.find({ id: reply.chatId });
+      if (!room) throw new Error(`room not found: ${reply.chatId}`);
+      let mentionContact: Contact | undefined;
+      if (reply.mention) mentionContact = (await bot.Contact.find({ id: reply.mention.id })) ?? undefined;
+      for (const [i, chunk] of chunks.entries()) {
+        if (i === 0 && reply.mention) {
+          if (mentionContact) await room.say(chunk, mentionContact);
+          else await room.say(`@${reply.mention.name}${AT_SEPARATOR}${chunk}`);
+        } else {
+          await room.say(chunk);
+        }
+        stats.sent++;
+        if (sendDelayMs > 0 && i < chunks.length - 1) await sleep(sendDelayMs);
+      }
+    } else {
+      const contact = await bot.Contact.find({ id: reply.chatId });
+      if (!contact) throw new Error(`contact not found: ${reply.chatId}`);
+      for (const [i, chunk] of chunks.entries()) {
+        await contact.say(chunk);
+        stats.sent++;
+        if (sendDelayMs > 0 && i < chunks.length - 1) await sleep(sendDelayMs);
+      }
+    }
+  }
+
+  async function send(replies: OutgoingReply[]): Promise<void> {
+    for (const [i, reply] of replies.entries()) {
+      try {
+        await sendOne(reply);
+      } catch (err) {
+        stats.failed++;
+        logger.error({ err, chat: reply.chatId }, 'send failed');
+      }
+      if (sendDelayMs > 0 && i < replies.length - 1) await sleep(sendDelayMs);
+    }
+  }
+
+  function onMessage(message: Message): void {
+    if (stopped || message.self()) return;
+    stats.received++;
+    const talker = message.talker();
+    const chatId = message.room()?.id ?? talker.id;
+    enqueue(`${chatId}:${talker.id}`, async () => {
+      try {
+        const incoming = await toIncoming(message);
+        if (!incoming) return;
+        const replies = await assistant.handleMessage(incoming);
+        await send(replies);
+      } finally {
+        stats.handled++;
+        markHandled(message.id);
+      }
+    });
+  }
+
+  function onFriendship(friendship: Friendship): void {
+    if (stopped) return;
+    if (friendship.type() !== types.Friendship.Receive) return;
+    const contact = friendship.contact();
+    if (!config.acceptFriends) {
+      logger.info({ contact: contact.id }, 'friend request not accepted (ACCEPT_FRIENDS=false)');
+      return;
+    }
+    enqueue(`${contact.id}:${contact.id}`, async () => {
+      await friendship.accept();
+      logger.info({ contact: contact.id }, 'friend request accepted');
+      await send(await assistant.onFriend(contact.id, contact.name()));
+    });
+  }
+
+  return {
+    attach() {
+      if (attached) return;
+      attached = true;
+      bot.on('message', onMessage);
+      bot.on('friendship', onFriendship);
+    },
+    onMessage,
+    onFriendship,
+    toIncoming,
+    send,
+    stop() {
+      stopped = true;
+    },
+    idle() {
+      if (pending === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    whenHandled(id) {
+      if (handledIds.has(id)) return Promise.resolve();
+      return new Promise((resolve) => {
+        const list = handledWaiters.get(id) ?? [];
+        list.push(resolve);
+        handledWaiters.set(id, list);
+      });
+    },
+    get stats() {
+      return stats;
+    },
+  };
+}
+
+/** The bot's contact id once logged in (for the gate's own-message check). */
+export const botIdOf = (bot: Wechaty) => (): string | undefined => (bot.isLoggedIn ? bot.currentUser.id : undefined);
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,0 +1,277 @@
+// The core's one entry. A transport hands every incoming message to
+// handleMessage and sends back whatever replies it returns; nothing here knows
+// about WeChat. Order: gate → binding commands → personal data in a group →
+// ticket desk → my tickets / proxy request → answering core.
+import type { AnswerResult, Answerer } from '../answering/types.ts';
+import type { Config } from '../config/env.ts';
+import type { Catalogue } from '../knowledge/catalogue.ts';
+import type { Logger } from '../log.ts';
+import { findPersonalData, type PersonalDataKind } from '../privacy/pii.ts';
+import type { BindingRepo, SeenRepo } from '../store/types.ts';
+import { createGate, type GateConfig } from './gate.ts';
+import { isTicketQuery, parseBindingCommand, parseProxyRequest, type BindingCommand } from './intents.ts';
+import * as T from './texts.ts';
+import type { IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from './types.ts';
+
+export type AssistantConfig = GateConfig & Pick<Config, 'botName' | 'staffIds' | 'staffRooms'>;
+
+export interface AssistantDeps {
+  config: AssistantConfig;
+  answerer: Answerer;
+  /** The ticket side; undefined when tickets are not wired (proxy requests get an honest reply). */
+  desk?: TicketDesk;
+  store: { bindings: BindingRepo; seen: SeenRepo };
+  logger: Logger;
+  /** For service-centre contacts when there is no desk. */
+  catalogue?: Catalogue;
+  /** ms since epoch; injectable for tests. */
+  clock?: () => number;
+  /** The bot's own contact id, if known (the gate drops messages from it). */
+  botId?: () => string | undefined;
+}
+
+export interface Assistant {
+  handleMessage(msg: IncomingMessage): Promise<OutgoingReply[]>;
+  onFriend(contactId: string, name: string): Promise<OutgoingReply[]>;
+  tick(now: Date): Promise<OutgoingReply[]>;
+  /** Members of the configured staff rooms (the transport reads them from WeChat). */
+  setStaffMembers(ids: string[]): void;
+  /** Is this person staff (configured id, staff-room member)? */
+  isStaff(senderId: string, chatId?: string): boolean;
+  close(): Promise<void>;
+}
+
+/** What an earlier answer in a conversation was about, for a later 「代办」. */
+interface AnswerContext {
+  items: string[];
+  scenario?: string;
+  town: string | null;
+  at: number;
+}
+
+const CONTEXT_TTL_MS = 2 * 60 * 60 * 1000;
+/** Statuses whose matches name the item(s) the person is asking about. */
+const ITEM_STATUSES = new Set(['answered', 'not_at_town', 'scenario', 'proxy_request']);
+/** What must never be repeated in a group. Credit codes are printed on every licence and are not blocked. */
+const PRIVATE_KINDS = new Set<PersonalDataKind>(['id_card', 'bank_card', 'mobile']);
+
+export function createAssistant(deps: AssistantDeps): Assistant {
+  const { config, answerer, desk, store, logger, catalogue } = deps;
+  const clock = deps.clock ?? Date.now;
+  const gate = createGate({ config, seen: store.seen, clock, botId: deps.botId });
+  const staffIds = new Set(config.staffIds);
+  let staffMembers = new Set<string>();
+  const staffRoomTown = new Map(config.staffRooms.map((r) => [r.roomId, r.town]));
+  const contexts = new Map<string, AnswerContext>();
+  const lastBySender = new Map<string, AnswerContext>();
+
+  const isStaff = (senderId: string, chatId?: string): boolean =>
+    staffIds.has(senderId) || staffMembers.has(senderId) || (chatId !== undefined && staffRoomTown.has(chatId));
+
+  /** Reply to the asker in the asker's chat; @mention in a group. */
+  const to = (msg: IncomingMessage, text: string): OutgoingReply =>
+    msg.chatType === 'group'
+      ? { chatId: msg.chatId, chatType: 'group', text, mention: { id: msg.senderId, name: msg.senderName } }
+      : { chatId: msg.chatId, chatType: 'private', text };
+
+  /** Desk replies to the asker's group get the mention too. */
+  const mentionAsker = (msg: IncomingMessage, replies: OutgoingReply[]): OutgoingReply[] =>
+    replies.map((r) =>
+      msg.chatType === 'group' && r.chatType === 'group' && r.chatId === msg.chatId && !r.mention
+        ? { ...r, mention: { id: msg.senderId, name: msg.senderName } }
+        : r,
+    );
+
+  const contactFor = (town: string | null): string => {
+    if (!catalogue) return T.GENERIC_CONTACT;
+    const centre = (town ? catalogue.town(town)?.centre : undefined) ?? catalogue.countyCentre();
+    const hotline = catalogue.hotline();
+    return (
+      `${centre.name}，地址：${centre.address}，办公时间：${centre.hours}` +
+      (centre.phone ? `，电话：${centre.phone}` : '') +
+      (hotline ? `；也可拨打 ${hotline}。` : '。')
+    );
+  };
+
+  const chatTown = async (msg: IncomingMessage): Promise<string | null> => {
+    if (msg.chatType !== 'group') return null;
+    const staffTown = staffRoomTown.get(msg.chatId);
+    if (staffTown) return answerer.resolveTown(staffTown) ?? staffTown;
+    return store.bindings.get(msg.chatId);
+  };
+
+  const conversationOf = (msg: IncomingMessage) => `${msg.chatId}:${msg.senderId}`;
+
+  const remember = (msg: IncomingMessage, result: AnswerResult) => {
+    if (!ITEM_STATUSES.has(result.status) || result.matches.length === 0) return;
+    const items =
+      result.status === 'scenario' ? unique(result.matches.map((m) => m.item)) : [result.matches[0]!.item];
+    const ctx: AnswerContext = { items, scenario: result.scenario, town: result.town, at: clock() };
+    contexts.set(conversationOf(msg), ctx);
+    lastBySender.set(msg.senderId, ctx);
+  };
+
+  const recall = (msg: IncomingMessage): AnswerContext | undefined => {
+    const now = clock();
+    for (const ctx of [contexts.get(conversationOf(msg)), lastBySender.get(msg.senderId)]) {
+      if (ctx && now - ctx.at < CONTEXT_TTL_MS) return ctx;
+    }
+    return undefined;
+  };
+
+  async function bindingCommand(msg: IncomingMessage, cmd: BindingCommand, staff: boolean): Promise<OutgoingReply[]> {
+    if (msg.chatType !== 'group') {
+      return [to(msg, cmd.kind === 'status' ? T.PRIVATE_STATUS : T.BIND_ONLY_IN_GROUP)];
+    }
+    if (cmd.kind === 'status') {
+      const town = await chatTown(msg);
+      return [to(msg, T.status(town, config.botName, config.groupPrefixes))];
+    }
+    if (!staff) {
+      logger.warn({ chat: msg.chatId, sender: msg.senderId, command: cmd.kind }, 'binding command refused: not staff');
+      return [to(msg, T.BIND_STAFF_ONLY)];
+    }
+    if (cmd.kind === 'unbind') {
+      const town = await store.bindings.get(msg.chatId);
+      if (!town) return [to(msg, T.NOT_BOUND)];
+      await store.bindings.remove(msg.chatId);
+      logger.info({ chat: msg.chatId, by: msg.senderId, town }, 'group unbound');
+      return [to(msg, T.unbound(town))];
+    }
+    if (cmd.town === '') return [to(msg, T.bindNeedTown(answerer.towns()))];
+    const town = answerer.resolveTown(cmd.town);
+    if (!town) return [to(msg, T.bindUnknownTown(cmd.town, answerer.towns()))];
+    await store.bindings.set(msg.chatId, town, msg.senderId);
+    logger.info({ chat: msg.chatId, by: msg.senderId, town }, 'group bound');
+    return [to(msg, T.bound(town))];
+  }
+
+  async function proxyRequest(msg: IncomingMessage, rest: string, boundTown: string | null): Promise<OutgoingReply[]> {
+    let req: ProxyRequest | null = null;
+    if (rest !== '') {
+      const result = await answerer.ask(rest, { boundTown, conversation: conversationOf(msg) });
+      if (ITEM_STATUSES.has(result.status) && result.matches.length > 0) {
+        remember(msg, result);
+        const ctx = recall(msg)!;
+        req = { items: ctx.items, town: result.town ?? boundTown, ...(ctx.scenario ? { scenario: ctx.scenario } : {}) };
+      }
+    }
+    if (!req) {
+      const ctx = recall(msg);
+      if (ctx) req = { items: ctx.items, town: ctx.town ?? boundTown, ...(ctx.scenario ? { scenario: ctx.scenario } : {}) };
+    }
+    if (!desk) return [to(msg, T.proxyUnavailable(contactFor(req?.town ?? boundTown)))];
+    if (!req) return [to(msg, T.ASK_WHICH_ITEM)];
+    logger.info({ chat: msg.chatId, sender: msg.senderId, items: req.items, town: req.town }, 'proxy request');
+    return mentionAsker(msg, await desk.startRequest(msg, req));
+  }
+
+  async function handle(raw: IncomingMessage): Promise<OutgoingReply[]> {
+    const staff = isStaff(raw.senderId, raw.chatType === 'group' ? raw.chatId : undefined);
+    const decision = await gate.check(raw, { rateExempt: staff });
+    if (decision.action === 'drop') {
+      logger.debug({ id: raw.id, chat: raw.chatId, reason: decision.reason }, 'message dropped');
+      return [];
+    }
+    if (decision.action === 'notice') {
+      logger.info({ chat: raw.chatId, sender: raw.senderId }, 'rate limited');
+      return [to(raw, decision.text)];
+    }
+    const msg = decision.message;
+    logger.debug({ id: msg.id, chat: msg.chatId, sender: msg.senderId, via: decision.via, text: msg.text }, 'message in');
+
+    if (decision.via === 'staff_room') {
+      // Clerks talking among themselves: only ticket commands get a reply.
+      if (!desk || msg.text === '') return [];
+      const handled = await desk.handle(msg, { isStaff: staff, town: await chatTown(msg) });
+      return handled === null ? [] : mentionAsker(msg, handled);
+    }
+
+    const cmd = parseBindingCommand(msg.text);
+    if (cmd) return bindingCommand(msg, cmd, staff);
+
+    if (msg.chatType === 'group') {
+      const kinds = findPersonalData(msg.text).filter((k) => PRIVATE_KINDS.has(k));
+      if (kinds.length > 0) {
+        logger.info({ chat: msg.chatId, sender: msg.senderId, kinds }, 'personal data in group: not answered');
+        return [to(msg, T.PRIVACY_IN_GROUP)];
+      }
+    }
+
+    const town = await chatTown(msg);
+    if (desk) {
+      const handled = await desk.handle(msg, { isStaff: staff, town });
+      if (handled !== null) return mentionAsker(msg, handled);
+    }
+
+    if (msg.text === '') return [to(msg, T.helpText(config.botName))];
+
+    if (isTicketQuery(msg.text)) {
+      if (!desk) return [to(msg, T.ticketsUnavailable(contactFor(town)))];
+      return mentionAsker(msg, await desk.myTickets(msg));
+    }
+
+    const proxy = parseProxyRequest(msg.text);
+    if (proxy) return proxyRequest(msg, proxy.rest, town);
+
+    const result = await answerer.ask(msg.text, { boundTown: town, conversation: conversationOf(msg) });
+    remember(msg, result);
+    logger.info(
+      { chat: msg.chatId, sender: msg.senderId, status: result.status, town: result.town, path: result.path.kind },
+      'answered',
+    );
+    return [to(msg, result.answer)];
+  }
+
+  return {
+    async handleMessage(msg) {
+      const started = clock();
+      try {
+        return await handle(msg);
+      } catch (err) {
+        logger.error({ err, id: msg.id, chat: msg.chatId, ms: clock() - started }, 'handleMessage failed');
+        return [to(msg, T.APOLOGY)];
+      }
+    },
+
+    async onFriend(contactId, name) {
+      const greeting: OutgoingReply = { chatId: contactId, chatType: 'private', text: T.helpText(config.botName) };
+      if (!desk) return [greeting];
+      try {
+        const replies = await desk.onFriend(contactId, name);
+        return replies.length > 0 ? replies : [greeting];
+      } catch (err) {
+        logger.error({ err, contact: contactId }, 'onFriend failed');
+        return [greeting];
+      }
+    },
+
+    async tick(now) {
+      const ms = now.getTime();
+      gate.prune(ms);
+      for (const map of [contexts, lastBySender]) {
+        for (const [key, ctx] of map) if (ms - ctx.at >= CONTEXT_TTL_MS) map.delete(key);
+      }
+      if (!desk) return [];
+      try {
+        return await desk.tick(now);
+      } catch (err) {
+        logger.error({ err }, 'desk tick failed');
+        return [];
+      }
+    },
+
+    setStaffMembers(ids) {
+      staffMembers = new Set(ids);
+    },
+
+    isStaff,
+
+    async close() {
+      contexts.clear();
+      lastBySender.clear();
+    },
+  };
+}
+
+const unique = <T>(xs: T[]): T[] => [...new Set(xs)];

@@ -1,0 +1,30 @@
+// `daiban start`: the WeChat bot with the configured puppet, or the local
+// demo (terminal chat on a simulated WeChat) when no puppet is configured.
+import type { Command } from 'commander';
+import { loadConfig, withDotenv } from '../../config/env.ts';
+import type { CliContext } from '../main.ts';
+
+export function registerStart(program: Command, ctx: CliContext): void {
+  program
+    .command('start')
+    .description('启动微信机器人；未配置 WECHATY_PUPPET 时运行本地演示（终端里模拟群聊和私聊）')
+    .action(async () => {
+      const { io } = ctx;
+      const config = loadConfig(withDotenv(io.env, io.cwd), io.cwd);
+      if (config.puppet) {
+        const { startBot } = await import('../../../bot/main.ts');
+        const running = await startBot(config, { io });
+        await running.stopped;
+        return;
+      }
+      const { runDemo } = await import('../../../bot/demo.ts');
+      const stdin = io.stdin as NodeJS.ReadableStream & { isTTY?: boolean };
+      const code = await runDemo(config, {
+        stdin,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        interactive: Boolean(stdin.isTTY),
+      });
+      ctx.setExit(code);
+    });
+}

@@ -1,0 +1,169 @@
+// The assistant core without WeChat: plain messages in, replies out.
+import { describe, expect, it } from 'vitest';
+import { createAssistant, type AssistantDeps } from '../../src/assistant/assistant.ts';
+import * as T from '../../src/assistant/texts.ts';
+import type { IncomingMessage, TicketDesk } from '../../src/assistant/types.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import type { Catalogue } from '../../src/knowledge/catalogue.ts';
+import { silentLogger } from '../../src/log.ts';
+import { FakeAnswerer } from './fake-answerer.ts';
+import { memoryStore, RecordingDesk } from './fakes.ts';
+
+const T0 = 1_800_000_000_000;
+let n = 0;
+const config = loadConfig({ STAFF_IDS: 'clerk', STAFF_ROOMS: 'staff@chatroom=永安镇' }, '/tmp');
+
+const group = (text: string, over: Partial<IncomingMessage> = {}): IncomingMessage => ({
+  id: `a${++n}`,
+  chatId: 'g@chatroom',
+  chatType: 'group',
+  senderId: 'zhang',
+  senderName: '张老板',
+  text,
+  mentioned: true,
+  timestamp: T0,
+  ...over,
+});
+const priv = (text: string, over: Partial<IncomingMessage> = {}) =>
+  group(text, { chatId: 'zhang', chatType: 'private', mentioned: false, ...over });
+
+const make = (over: Partial<AssistantDeps> = {}) => {
+  const store = memoryStore();
+  const answerer = new FakeAnswerer();
+  const assistant = createAssistant({ config, answerer, store, logger: silentLogger(), clock: () => T0, ...over });
+  return { assistant, store, answerer };
+};
+
+const catalogue: Catalogue = {
+  item: () => undefined,
+  town: (name) =>
+    name === '永安镇'
+      ? ({ name, kind: '镇', aliases: [], facts: [], centre: { name: '永安镇政务服务中心', address: '永安镇政府内', hours: '工作日' } } as never)
+      : undefined,
+  countyCentre: () => ({ name: '浏阳市政务服务中心', address: '浏阳市', hours: '工作日' }),
+  hotline: () => '12345',
+};
+
+describe('assistant', () => {
+  it('mentions the asker in groups and not in private', async () => {
+    const { assistant } = make();
+    const [g] = await assistant.handleMessage(group('食品经营许可'));
+    expect(g).toMatchObject({ chatId: 'g@chatroom', chatType: 'group', mention: { id: 'zhang', name: '张老板' } });
+    const [p] = await assistant.handleMessage(priv('食品经营许可'));
+    expect(p).toEqual({ chatId: 'zhang', chatType: 'private', text: expect.stringContaining('食品经营许可') });
+  });
+
+  it('passes the bound town and a conversation key to the answerer', async () => {
+    const { assistant, store, answerer } = make();
+    await store.bindings.set('g@chatroom', '永安镇', 'clerk');
+    await assistant.handleMessage(group('食品经营许可'));
+    expect(answerer.asked[0]!.opts).toEqual({ boundTown: '永安镇', conversation: 'g@chatroom:zhang' });
+  });
+
+  it('gives the staff room’s town to questions asked there', async () => {
+    const { assistant, answerer } = make();
+    await assistant.handleMessage(group('食品经营许可', { chatId: 'staff@chatroom', senderId: 'li' }));
+    expect(answerer.asked[0]!.opts?.boundTown).toBe('永安镇');
+  });
+
+  it('answers an empty mention with help', async () => {
+    const { assistant } = make();
+    const [r] = await assistant.handleMessage(group(''));
+    expect(r!.text).toBe(T.helpText(config.botName));
+  });
+
+  it('treats configured ids and staff-room members as staff', async () => {
+    const { assistant } = make();
+    expect(assistant.isStaff('clerk')).toBe(true);
+    expect(assistant.isStaff('li')).toBe(false);
+    expect(assistant.isStaff('li', 'staff@chatroom')).toBe(true);
+    assistant.setStaffMembers(['li']);
+    expect(assistant.isStaff('li')).toBe(true);
+    const [r] = await assistant.handleMessage(group('#绑定 永安镇', { senderId: 'li' }));
+    expect(r!.text).toContain('已将本群绑定到永安镇');
+  });
+
+  it('asks for a town when #绑定 has none, and refuses binding in private chat', async () => {
+    const { assistant } = make({ clock: () => T0 });
+    const [r] = await assistant.handleMessage(group('#绑定', { senderId: 'clerk' }));
+    expect(r!.text).toBe(T.bindNeedTown(['永安镇', '大瑶镇', '镇头镇', '淮川街道']));
+    const [p] = await assistant.handleMessage(priv('#绑定 永安镇', { senderId: 'clerk', chatId: 'clerk' }));
+    expect(p!.text).toBe(T.BIND_ONLY_IN_GROUP);
+  });
+
+  it('does not answer a question containing personal data in a group (credit codes are not personal)', async () => {
+    const { assistant, answerer } = make();
+    const [r] = await assistant.handleMessage(group('我电话13812345678 食品经营许可'));
+    expect(r!.text).toBe(T.PRIVACY_IN_GROUP);
+    expect(answerer.asked).toHaveLength(0);
+    const [c] = await assistant.handleMessage(group('信用代码91350100M000100Y43 食品经营许可'));
+    expect(c!.text).toContain('食品经营许可');
+  });
+
+  it('sends ticket queries and proxy requests to the desk', async () => {
+    const desk = new RecordingDesk();
+    const { assistant } = make({ desk });
+    const [t] = await assistant.handleMessage(group('我的代办'));
+    expect(t).toMatchObject({ text: '您还没有代办记录。', mention: { id: 'zhang' } });
+    await assistant.handleMessage(group('大瑶镇能办食品经营许可吗'));
+    await assistant.handleMessage(group('能帮我办吗'));
+    expect(desk.requests[0]!.req).toEqual({ items: ['食品经营许可'], town: '大瑶镇' });
+  });
+
+  it('picks up the item a person asked about in the group when they say 代办 in private', async () => {
+    const desk = new RecordingDesk();
+    const { assistant } = make({ desk });
+    await assistant.handleMessage(group('永安镇能办食品经营许可吗'));
+    const [r] = await assistant.handleMessage(priv('代办'));
+    expect(r!.text).toContain('代办食品经营许可');
+    expect(desk.requests[0]!.msg.chatType).toBe('private');
+  });
+
+  it('says honestly when online proxy requests are not available, with the centre’s contact', async () => {
+    const { assistant } = make({ catalogue });
+    await assistant.handleMessage(priv('永安镇能办食品经营许可吗'));
+    const [r] = await assistant.handleMessage(priv('帮我代办'));
+    expect(r!.text).toContain('目前还不能在线提交代办申请');
+    expect(r!.text).toContain('永安镇政务服务中心');
+    const [q] = await assistant.handleMessage(priv('进度'));
+    expect(q!.text).toContain('目前还没有开通在线代办');
+  });
+
+  it('apologises when the desk or the store fails', async () => {
+    const broken: TicketDesk = new RecordingDesk();
+    broken.handle = async () => {
+      throw new Error('db down');
+    };
+    const { assistant } = make({ desk: broken });
+    const [r] = await assistant.handleMessage(group('食品经营许可'));
+    expect(r).toMatchObject({ text: T.APOLOGY, mention: { id: 'zhang' } });
+
+    const store = memoryStore();
+    store.seen.firstSeen = async () => {
+      throw new Error('sqlite locked');
+    };
+    const b = createAssistant({ config, answerer: new FakeAnswerer(), store, logger: silentLogger() });
+    expect((await b.handleMessage(priv('食品经营许可', { timestamp: Date.now() })))[0]!.text).toBe(T.APOLOGY);
+  });
+
+  it('greets new friends through the desk, or by itself without one', async () => {
+    const { assistant } = make({ desk: new RecordingDesk() });
+    expect(await assistant.onFriend('wang', '王会计')).toEqual([
+      { chatId: 'wang', chatType: 'private', text: '王会计您好，我是代办小助手。' },
+    ]);
+    const plain = make().assistant;
+    const [g] = await plain.onFriend('wang', '王会计');
+    expect(g).toEqual({ chatId: 'wang', chatType: 'private', text: T.helpText(config.botName) });
+  });
+
+  it('ticks the desk and survives its failures', async () => {
+    const desk = new RecordingDesk();
+    desk.tick = async () => [{ chatId: 'staff@chatroom', chatType: 'group', text: '超时提醒' }];
+    const { assistant } = make({ desk });
+    expect(await assistant.tick(new Date(T0))).toHaveLength(1);
+    desk.tick = async () => {
+      throw new Error('boom');
+    };
+    expect(await assistant.tick(new Date(T0))).toEqual([]);
+  });
+});
