@@ -1,7 +1,9 @@
 // Opens everything behind the transport: the store, the answering core (its
 // index built on first run), the ticket desk and the assistant. Production
 // and the local demo open exactly the same core.
+import path from 'node:path';
 import { openAnswerer, type Engine } from '../src/answering/engine.ts';
+import { withLlm } from '../src/llm/answerer.ts';
 import { createAssistant, type Assistant } from '../src/assistant/assistant.ts';
 import type { Config } from '../src/config/env.ts';
 import type { Logger } from '../src/log.ts';
@@ -29,7 +31,11 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
   const { logger } = opts;
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   try {
-    const answerer = await openAnswerer(config, { logger, onProgress: opts.onProgress, unanswered: store.unanswered });
+    const offline = await openAnswerer(config, { logger, onProgress: opts.onProgress, unanswered: store.unanswered });
+    // With a model configured, questions are also rewritten and replies reworded (src/llm), never ungrounded.
+    const answerer = config.openai
+      ? withLlm(offline, config.openai, { logger, budgetFile: path.join(config.dataDir, 'llm-usage.json') })
+      : offline;
     const catalogue = answerer.catalogue();
     const desk = createTicketDesk({
       store,

@@ -1,9 +1,11 @@
 // Shared set-up for CLI commands: configuration, the store and the answering
 // core, with a progress bar on stderr while an index is built.
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Config } from '../config/env.ts';
 import { openAnswerer, type Engine } from '../answering/engine.ts';
 import type { BuildProgress } from '../retrieval/index-store.ts';
+import { withLlm } from '../llm/answerer.ts';
 import { openStore, type Store } from '../store/index.ts';
 import type { CliIO } from './main.ts';
 
@@ -49,8 +51,10 @@ export async function openRuntime(io: CliIO, opts: { recordUnanswered?: boolean 
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   const progress = progressReporter(io);
   try {
-    const engine = await openAnswerer(config, { onProgress: progress.onProgress, unanswered: opts.recordUnanswered === false ? undefined : store.unanswered,
+    const offline = await openAnswerer(config, { onProgress: progress.onProgress, unanswered: opts.recordUnanswered === false ? undefined : store.unanswered,
     });
+    // With a model configured, `ask` also rewrites questions and rewords replies (src/llm); otherwise nothing changes.
+    const engine = config.openai ? withLlm(offline, config.openai, { budgetFile: path.join(config.dataDir, 'llm-usage.json') }) : offline;
     progress.stop();
     return {
       config,
