@@ -25,11 +25,13 @@ export interface CoreOptions {
   onProgress?: (p: BuildProgress) => void;
   /** The bot's own contact id once logged in. */
   botId?: () => string | undefined;
+  /** Opens the store (default: from the configuration); tests pass a PostgreSQL schema here. */
+  openStore?: () => Promise<Store>;
 }
 
 export async function openCore(config: Config, opts: CoreOptions): Promise<Core> {
   const { logger } = opts;
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const store = await (opts.openStore?.() ?? openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath }));
   try {
     const offline = await openAnswerer(config, { logger, onProgress: opts.onProgress, unanswered: store.unanswered });
     // With a model configured, questions are also rewritten and replies reworded (src/llm), never ungrounded.

@@ -62,6 +62,11 @@ export interface TicketDesk {
   myTickets(msg: IncomingMessage): Promise<OutgoingReply[]>;
   /** A new friend or a first private message: greet, pick up a pending group request. */
   onFriend(contactId: string, name: string): Promise<OutgoingReply[]>;
+  /**
+   * The person is in a conversation paced by people (an open dialog, or a
+   * clerk holding one of their tickets); such messages are not rate limited.
+   */
+  inConversation(personId: string): Promise<boolean>;
   /** Periodic housekeeping: SLA re-announcements to staff groups. */
   tick(now: Date): Promise<OutgoingReply[]>;
   close(): Promise<void>;

@@ -376,6 +376,11 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   const desk: TicketDeskWithStore = {
     store,
 
+    async inConversation(personId) {
+      if (await activeDialog(personId, clock())) return true;
+      return (await store.tickets.listByRequester(personId)).some((t) => isOpen(t.status) && t.conversationHeld && !!t.assigneeId);
+    },
+
     async handle(msg, ctx) {
       const text = msg.text.trim();
       const cmd = parseStaffCommand(text);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAssistant, type AssistantDeps } from '../../src/assistant/assistant.ts';
 import * as T from '../../src/assistant/texts.ts';
+import { RATE_NOTICE } from '../../src/assistant/gate.ts';
 import type { IncomingMessage, TicketDesk } from '../../src/assistant/types.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { Catalogue } from '../../src/knowledge/catalogue.ts';
@@ -108,6 +109,21 @@ describe('assistant', () => {
     await assistant.handleMessage(group('大瑶镇能办食品经营许可吗'));
     await assistant.handleMessage(group('能帮我办吗'));
     expect(desk.requests[0]!.req).toEqual({ items: ['食品经营许可'], town: '大瑶镇' });
+  });
+
+  it('does not rate-limit someone answering a ticket dialog, but does limit others', async () => {
+    const desk = new RecordingDesk();
+    const { assistant } = make({ desk });
+    desk.conversing.add('zhang');
+    const capacity = config.ratePerson.capacity;
+    for (let i = 0; i < capacity + 3; i++) {
+      const replies = await assistant.handleMessage(priv(`第${i}步`));
+      expect(replies[0]!.text).not.toBe(RATE_NOTICE);
+    }
+    const other = (text: string) => priv(text, { chatId: 'wang', senderId: 'wang', senderName: '王会计' });
+    const texts: string[] = [];
+    for (let i = 0; i < capacity + 2; i++) texts.push(...(await assistant.handleMessage(other(`问题${i}`))).map((r) => r.text));
+    expect(texts.filter((t) => t === RATE_NOTICE)).toHaveLength(1);
   });
 
   it('picks up the item a person asked about in the group when they say 代办 in private', async () => {

@@ -53,6 +53,11 @@ export class RecordingDesk implements TicketDesk {
   async onFriend(contactId: string, name: string): Promise<OutgoingReply[]> {
     return [{ chatId: contactId, chatType: 'private', text: `${name}您好，我是代办小助手。` }];
   }
+  /** People the test puts into a dialog (exempt from rate limits). */
+  readonly conversing = new Set<string>();
+  async inConversation(personId: string): Promise<boolean> {
+    return this.conversing.has(personId);
+  }
   async tick(): Promise<OutgoingReply[]> {
     return [];
   }
