@@ -1,7 +1,6 @@
 // `daiban ask` as maintainers and measuring scripts use it.
-import { Readable } from 'node:stream';
+import { runCli } from '../helpers/cli.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { knowledgeCopy, tempDir } from '../helpers/fixtures.ts';
 
 const env: Record<string, string> = {};
@@ -10,18 +9,7 @@ beforeAll(() => {
   env.DATA_DIR = tempDir('daiban-ask-');
 });
 
-async function run(args: string[], stdin = '') {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    env,
-    cwd: process.cwd(),
-    stdin: Readable.from([stdin]),
-  });
-  return { code, out, err };
-}
+const run = (args: string[], stdin = '') => runCli(args, env, stdin);
 
 describe('daiban ask', () => {
   it('answers one question as text or JSON', async () => {

@@ -1,21 +1,9 @@
+import { runCli } from '../helpers/cli.ts';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { BROKEN, VALID_KB, knowledgeCopy } from '../helpers/fixtures.ts';
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (s) => void (out += s),
-    stderr: (s) => void (err += s),
-    env: {},
-    cwd: process.cwd(),
-    stdin: Readable.from([]),
-  });
-  return { code, out, err };
-}
+const run = (args: string[]) => runCli(args);
 
 describe('daiban kb check', () => {
   it('checks another county with --dir and prints a per-town summary', async () => {

@@ -1,19 +1,13 @@
+import { runCli } from '../helpers/cli.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { groupUnanswered } from '../../src/knowledge/unanswered.ts';
 import { openStore } from '../../src/store/index.ts';
 import { knowledgeCopy, tempDir } from '../helpers/fixtures.ts';
 
-async function run(args: string[], env: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: (s) => void (out += s), stderr: (s) => void (err += s), env, cwd: process.cwd(), stdin: Readable.from([]) });
-  return { code, out, err };
-}
+const run = runCli;
 
 describe('daiban kb import', () => {
   it('turns a published Excel list (title row, Traditional headers) into the town CSV and checks it', async () => {

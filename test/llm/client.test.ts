@@ -1,20 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LlmClient, LlmError, TokenBudget, parseJsonObject, shanghaiDay, type LlmSettings } from '../../src/llm/client.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { FakeOpenAI } from './fake-openai.ts';
+import { FakeOpenAI, useFakeOpenAI } from './fake-openai.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.reset();
-});
+const fake = useFakeOpenAI();
 
 const settings = (over: Partial<LlmSettings> = {}): LlmSettings => ({
   apiKey: 'sk-test',

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openAnswerer } from '../../src/answering/engine.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { hashKnowledge } from '../../src/knowledge/load.ts';
@@ -6,18 +6,9 @@ import { createLlmAnswerer } from '../../src/llm/answerer.ts';
 import { createEmbeddings } from '../../src/retrieval/embeddings.ts';
 import { isStale } from '../../src/retrieval/index-store.ts';
 import { VALID_KB, tempDir } from '../helpers/fixtures.ts';
-import { FakeOpenAI } from './fake-openai.ts';
+import { useFakeOpenAI } from './fake-openai.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await FakeOpenAI.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  fake.reset();
-});
+const fake = useFakeOpenAI();
 
 const configFor = (dataDir: string, model: string) =>
   loadConfig({

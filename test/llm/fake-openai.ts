@@ -3,6 +3,7 @@
 // scripts the replies (content, delay, status, malformed bodies) and reads
 // back every request the server received.
 import http from 'node:http';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { HashEmbeddings } from '../../src/retrieval/embeddings.ts';
 
@@ -159,4 +160,33 @@ export class FakeOpenAI {
       send(500, JSON.stringify({ error: { message: String(err) } }));
     }
   }
+}
+
+/**
+ * Starts one fake server for the test file (closed afterwards, its script and
+ * log reset before each test). The returned handle forwards to the running
+ * server, so tests can write `fake.url`, `fake.requests`, …
+ */
+export function useFakeOpenAI(): FakeOpenAI {
+  let server: FakeOpenAI | undefined;
+  beforeAll(async () => {
+    server = await FakeOpenAI.start();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(() => {
+    server?.reset();
+  });
+  return new Proxy({} as FakeOpenAI, {
+    get(_target, prop) {
+      if (!server) throw new Error('the fake OpenAI server is not started yet (use it inside tests or hooks)');
+      const value = Reflect.get(server, prop, server) as unknown;
+      return typeof value === 'function' ? value.bind(server) : value;
+    },
+    set(_target, prop, value) {
+      if (!server) throw new Error('the fake OpenAI server is not started yet (use it inside tests or hooks)');
+      return Reflect.set(server, prop, value, server);
+    },
+  });
 }
