@@ -107,6 +107,14 @@ export class Engine implements Answerer {
     this.availability = availability;
     this.composer = new Composer(k, u.index, availability, this.opts.botName);
     this.loaded = loaded;
+    this.synonymsByItem.clear();
+    for (const s of k.synonyms) {
+      const name = u.index.item(s.事项)?.name;
+      if (name === undefined) continue;
+      const list = this.synonymsByItem.get(name);
+      if (list) list.push(s.说法);
+      else this.synonymsByItem.set(name, [s.说法]);
+    }
     this.keysCache.clear();
     this.buildFeatureDf();
     this.conversations.clear();
@@ -148,19 +156,88 @@ export class Engine implements Answerer {
     return this.availability.get(item)?.get(town);
   }
 
-  /** Document frequency of each key feature over all item names, aliases and synonyms. */
-  private featureDf = new Map<string, number>();
-  private featureKeys = 1;
+  /**
+   * Key features (see keyFeatures) of every item's name, aliases and
+   * synonyms, computed once per index: each distinct feature gets a number,
+   * with its weight from the document frequency over all keys. Per item the
+   * keys' feature numbers are stored in key order and, within a key, in the
+   * order keyFeatures yields them, so that the sums below add the same
+   * weights in the same order as a plain Set-based computation would.
+   */
+  private featureIds = new Map<string, number>();
+  private featureWeight = new Float64Array(0);
+  /** Item id → its first key in keyStart (item i owns keys itemKeys[i] .. itemKeys[i+1]-1). */
+  private itemKeys = new Uint32Array(1);
+  /** Key → its first feature in keyFeatures (key j owns keyFeatureIds[keyStart[j] .. keyStart[j+1]-1]). */
+  private keyStart = new Uint32Array(1);
+  private keyFeatureIds = new Int32Array(0);
+  /** Scratch marks for the union of one item's features (explanation). */
+  private ownMark = new Uint32Array(0);
+  private ownStamp = 0;
 
   private buildFeatureDf(): void {
-    this.featureDf.clear();
-    const keys = this.knowledge.items.flatMap((item) => this.keysOf(item));
-    this.featureKeys = keys.length || 1;
-    for (const key of keys) for (const f of keyFeatures(key)) this.featureDf.set(f, (this.featureDf.get(f) ?? 0) + 1);
+    const ids = new Map<string, number>();
+    const df: number[] = [];
+    const itemKeys: number[] = [0];
+    const keyStart: number[] = [0];
+    const flat: number[] = [];
+    for (const item of this.knowledge.items) {
+      for (const key of this.keysOf(item)) {
+        for (const f of keyFeatures(key)) {
+          let id = ids.get(f);
+          if (id === undefined) {
+            id = df.length;
+            ids.set(f, id);
+            df.push(0);
+          }
+          df[id]! += 1;
+          flat.push(id);
+        }
+        keyStart.push(flat.length);
+      }
+      itemKeys.push(keyStart.length - 1);
+    }
+    const featureKeys = keyStart.length - 1 || 1;
+    this.featureIds = ids;
+    this.featureWeight = Float64Array.from(df, (n) => Math.log(1 + featureKeys / n));
+    this.itemKeys = Uint32Array.from(itemKeys);
+    this.keyStart = Uint32Array.from(keyStart);
+    this.keyFeatureIds = Int32Array.from(flat);
+    this.ownMark = new Uint32Array(df.length);
+    this.ownStamp = 0;
   }
 
-  private weight(feature: string): number {
-    return Math.log(1 + this.featureKeys / (this.featureDf.get(feature) ?? 1));
+  /** The question's key features that occur in some key, as feature numbers in keyFeatures order. */
+  private queryFeatures(query: string): { list: number[]; set: Set<number> } {
+    const list: number[] = [];
+    for (const f of keyFeatures(query)) {
+      const id = this.featureIds.get(f);
+      if (id !== undefined) list.push(id);
+    }
+    return { list, set: new Set(list) };
+  }
+
+  /**
+   * Weighted share of the question's features that the item's keys explain.
+   * Features no key has weigh 0, so only known ones are summed.
+   */
+  private explanation(id: number, q: { list: number[] }): number {
+    if (++this.ownStamp === 0xffffffff) {
+      this.ownMark.fill(0);
+      this.ownStamp = 1;
+    }
+    const stamp = this.ownStamp;
+    const from = this.keyStart[this.itemKeys[id]!]!;
+    const to = this.keyStart[this.itemKeys[id + 1]!]!;
+    for (let i = from; i < to; i++) this.ownMark[this.keyFeatureIds[i]!] = stamp;
+    let hit = 0;
+    let total = 0;
+    for (const f of q.list) {
+      const w = this.featureWeight[f]!;
+      total += w;
+      if (this.ownMark[f] === stamp) hit += w;
+    }
+    return total ? hit / total : 0;
   }
 
   /**
@@ -168,45 +245,32 @@ export class Engine implements Answerer {
    * an alias or synonym) the question contains, weighting rare characters
    * pairs above common ones such as 许可 or 登记.
    */
-  /** Weighted share of the question's features that the item's keys explain. */
-  private explanation(id: number, query: string): number {
-    const item = this.knowledge.items[id]!;
-    const q = keyFeatures(query);
-    const own = new Set(this.keysOf(item).flatMap((k) => [...keyFeatures(k)]));
-    let hit = 0;
-    let total = 0;
-    for (const f of q) {
-      const w = this.featureDf.has(f) ? this.weight(f) : 0;
-      total += w;
-      if (own.has(f)) hit += w;
-    }
-    return total ? hit / total : 0;
-  }
-
-  private confidence(id: number, query: string): number {
-    const item = this.knowledge.items[id]!;
-    const q = keyFeatures(query);
+  private confidence(id: number, q: { set: Set<number> }): number {
     let best = 0;
-    for (const key of this.keysOf(item)) {
-      const features = keyFeatures(key);
-      if (!features.size) continue;
+    for (let key = this.itemKeys[id]!; key < this.itemKeys[id + 1]!; key++) {
+      const from = this.keyStart[key]!;
+      const to = this.keyStart[key + 1]!;
+      if (from === to) continue;
       let hit = 0;
       let total = 0;
-      for (const f of features) {
-        const w = this.weight(f);
+      for (let i = from; i < to; i++) {
+        const f = this.keyFeatureIds[i]!;
+        const w = this.featureWeight[f]!;
         total += w;
-        if (q.has(f)) hit += w;
+        if (q.set.has(f)) hit += w;
       }
       best = Math.max(best, hit / total);
     }
     return best;
   }
 
+  /** Synonyms (说法) of each item, by item name, in synonyms.csv order. */
+  private synonymsByItem = new Map<string, string[]>();
   private keysCache = new Map<string, string[]>();
   private keysOf(item: Item): string[] {
     let keys = this.keysCache.get(item.name);
     if (!keys) {
-      keys = [item.name, ...item.aliases, ...this.knowledge.synonyms.filter((s) => this.u.index.item(s.事项)?.name === item.name).map((s) => s.说法)];
+      keys = [item.name, ...item.aliases, ...(this.synonymsByItem.get(item.name) ?? [])];
       this.keysCache.set(item.name, keys);
     }
     return keys;
@@ -224,9 +288,10 @@ export class Engine implements Answerer {
       if (mode !== 'bm25') lists.push({ ids: (await this.loaded.vector.search(q, CANDIDATES)).map((r) => r.id) });
     }
     const fused = reciprocalRankFusion(lists);
+    const features = queries.map((q) => this.queryFeatures(q));
     const candidates: Candidate[] = fused.slice(0, CANDIDATES).map(({ id, score }) => {
-      const confidence = Math.max(...queries.map((q) => this.confidence(id, q)));
-      const explained = Math.max(...queries.map((q) => this.explanation(id, q)));
+      const confidence = Math.max(...features.map((q) => this.confidence(id, q)));
+      const explained = Math.max(...features.map((q) => this.explanation(id, q)));
       const fit = confidence + explained ? (2 * confidence * explained) / (confidence + explained) : 0;
       return { id, item: this.knowledge.items[id]!, fused: score, confidence, fit };
     });

@@ -13,35 +13,57 @@ interface Hit<T> {
   start: number;
 }
 
-/** Longest-first substring matcher over compact keys. */
+/**
+ * Longest-first substring matcher over compact keys.
+ *
+ * Semantics (kept from the original scan over a length-sorted key list): keys
+ * are tried longest first, keys of equal length in the order they were added;
+ * each key takes its occurrences left to right unless they overlap a position
+ * an earlier hit took. A key added twice only ever matches with its first
+ * value, so only that one is kept. Lookup enumerates the question's
+ * substrings of each key length in a Map, which costs O(text × key lengths)
+ * instead of O(number of keys).
+ */
 class Dictionary<T> {
-  private readonly keys: { key: string; value: T }[] = [];
+  private readonly byKey = new Map<string, { value: T; order: number }>();
+  /** Distinct key lengths, longest first. */
+  private lengths: number[] = [];
+  private added = 0;
 
   add(key: string, value: T): void {
     const k = compact(key);
-    if (k.length >= 2) this.keys.push({ key: k, value });
+    if (k.length < 2) return;
+    const order = this.added++;
+    if (!this.byKey.has(k)) this.byKey.set(k, { value, order });
   }
 
   finish(): this {
-    this.keys.sort((a, b) => b.key.length - a.key.length);
+    this.lengths = [...new Set([...this.byKey.keys()].map((k) => k.length))].sort((a, b) => b - a);
     return this;
   }
 
   /** Non-overlapping hits, longest keys first. */
   find(text: string): Hit<T>[] {
-    const taken: boolean[] = new Array(text.length).fill(false);
+    const taken = new Uint8Array(text.length);
     const hits: Hit<T>[] = [];
-    for (const { key, value } of this.keys) {
-      let from = 0;
-      for (;;) {
-        const start = text.indexOf(key, from);
-        if (start < 0) break;
-        from = start + 1;
+    const found: { key: string; value: T; order: number; start: number }[] = [];
+    for (const len of this.lengths) {
+      if (len > text.length) continue;
+      found.length = 0;
+      for (let start = 0; start + len <= text.length; start++) {
+        const key = text.slice(start, start + len);
+        const e = this.byKey.get(key);
+        if (e) found.push({ key, value: e.value, order: e.order, start });
+      }
+      if (!found.length) continue;
+      // Same-length keys in the order they were added, each left to right.
+      found.sort((a, b) => a.order - b.order || a.start - b.start);
+      for (const f of found) {
         let free = true;
-        for (let i = start; i < start + key.length; i++) if (taken[i]) free = false;
+        for (let i = f.start; i < f.start + len; i++) if (taken[i]) free = false;
         if (!free) continue;
-        for (let i = start; i < start + key.length; i++) taken[i] = true;
-        hits.push({ value, key, start });
+        taken.fill(1, f.start, f.start + len);
+        hits.push({ value: f.value, key: f.key, start: f.start });
       }
     }
     return hits;
@@ -88,6 +110,10 @@ export class Understander {
   private readonly scenarios: Dictionary<Scenario>;
   readonly index: KnowledgeIndex;
   private readonly townKeys: string[];
+  /** Each fact's compact topic and keywords that can match (computed once, not per question). */
+  private readonly factKeys = new Map<Fact, string[]>();
+  /** Each scenario name's and alias's bigrams, in scenario order, for the fuzzy match. */
+  private readonly scenarioGrams: { s: Scenario; grams: string[] }[] = [];
 
   constructor(readonly k: Knowledge) {
     this.index = new KnowledgeIndex(k);
@@ -108,6 +134,12 @@ export class Understander {
     this.scenarios = new Dictionary<Scenario>();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarios.add(key, s);
     this.scenarios.finish();
+    for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarioGrams.push({ s, grams: [...Understander.bigrams(key)] });
+    for (const t of k.regions.towns) for (const fact of t.facts) this.factKeys.set(fact, this.keysOfFact(fact));
+  }
+
+  private keysOfFact(fact: Fact): string[] {
+    return [fact.topic, ...fact.keywords].map(compact).filter((k) => k.length >= 2 && !this.townKeys.some((t) => t.includes(k)));
   }
 
   /** Towns named in the text, in order of appearance. */
@@ -155,17 +187,14 @@ export class Understander {
     if (!best && SCENARIO_ASK.test(c)) {
       const q = Understander.bigrams(c);
       let top = 0;
-      for (const s of this.k.scenarios) {
-        for (const key of [s.name, ...s.aliases]) {
-          const grams = [...Understander.bigrams(key)];
-          const hit = grams.filter((g) => q.has(g));
-          const r = grams.length ? hit.length / grams.length : 0;
-          if (r >= 0.5 && r > top) {
-            top = r;
-            let rest = c;
-            for (const g of hit) rest = rest.replace(g, ' ');
-            best = { s, rest };
-          }
+      for (const { s, grams } of this.scenarioGrams) {
+        const hit = grams.filter((g) => q.has(g));
+        const r = grams.length ? hit.length / grams.length : 0;
+        if (r >= 0.5 && r > top) {
+          top = r;
+          let rest = c;
+          for (const g of hit) rest = rest.replace(g, ' ');
+          best = { s, rest };
         }
       }
     }
@@ -201,9 +230,7 @@ export class Understander {
     const out: { town: Town; fact: Fact; score: number }[] = [];
     for (const town of towns) {
       for (const fact of town.facts) {
-        const keys = [fact.topic, ...fact.keywords]
-          .map(compact)
-          .filter((k) => k.length >= 2 && !this.townKeys.some((t) => t.includes(k)));
+        const keys = this.factKeys.get(fact) ?? this.keysOfFact(fact);
         const matched = keys.filter((k) => c.includes(k));
         if (matched.length) out.push({ town, fact, score: matched.reduce((n, k) => n + k.length, 0) });
       }

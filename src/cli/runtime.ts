@@ -5,8 +5,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig, type Config } from '../config/env.ts';
 import { openAnswerer, type Engine } from '../answering/engine.ts';
 import type { BuildProgress } from '../retrieval/index-store.ts';
-import { withLlm } from '../llm/answerer.ts';
-import { openStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import type { CliIO } from './main.ts';
 
 /** A progress bar on stderr that switches bars as build stages change. */
@@ -48,13 +47,17 @@ export interface Runtime {
 
 export async function openRuntime(io: CliIO, opts: { recordUnanswered?: boolean } = {}): Promise<Runtime> {
   const config = loadConfig(io.env, io.cwd);
+  // The database layer is loaded only by commands that use it.
+  const { openStore } = await import('../store/index.ts');
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   const progress = progressReporter(io);
   try {
     const offline = await openAnswerer(config, { onProgress: progress.onProgress, unanswered: opts.recordUnanswered === false ? undefined : store.unanswered,
     });
     // With a model configured, `ask` also rewrites questions and rewords replies (src/llm); otherwise nothing changes.
-    const engine = config.openai ? withLlm(offline, config.openai, { budgetFile: path.join(config.dataDir, 'llm-usage.json') }) : offline;
+    const engine = config.openai
+      ? (await import('../llm/answerer.ts')).withLlm(offline, config.openai, { budgetFile: path.join(config.dataDir, 'llm-usage.json') })
+      : offline;
     progress.stop();
     return {
       config,

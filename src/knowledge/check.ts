@@ -13,7 +13,10 @@ export class KnowledgeIndex {
 
   constructor(readonly k: Knowledge) {
     for (const item of k.items) {
-      for (const key of [item.name, ...item.aliases]) if (!this.itemByKey.has(compact(key))) this.itemByKey.set(compact(key), item);
+      for (const key of [item.name, ...item.aliases]) {
+        const c = compact(key);
+        if (!this.itemByKey.has(c)) this.itemByKey.set(c, item);
+      }
     }
     for (const town of k.regions.towns) {
       for (const key of [town.name, ...town.aliases]) this.townByKey.set(compact(key), town);

@@ -2,7 +2,7 @@
 // endpoint when configured, otherwise a local deterministic embedding of
 // hashed character n-grams that needs no network and no model.
 import { Embeddings } from '@langchain/core/embeddings';
-import { OpenAIEmbeddings } from '@langchain/openai';
+import type { OpenAIEmbeddings } from '@langchain/openai';
 import type { Config } from '../config/env.ts';
 import { normalize } from '../text/normalize.ts';
 
@@ -65,20 +65,53 @@ export class HashEmbeddings extends Embeddings {
 
 export type DaibanEmbeddings = Embeddings & { info: EmbeddingInfo };
 
+type OpenAISettings = NonNullable<Config['openai']> & { embeddingModel: string };
+
+/**
+ * LangChain's OpenAIEmbeddings, imported on first use: the package and its
+ * dependencies take about 40 MB of memory, which a process with the local
+ * hash embeddings (the default) should not pay.
+ */
+class LazyOpenAIEmbeddings extends Embeddings {
+  readonly info: EmbeddingInfo;
+  private inner?: Promise<OpenAIEmbeddings>;
+
+  constructor(private readonly o: OpenAISettings) {
+    super({});
+    // Dimensions are known after the first call; the manifest records them then.
+    this.info = { kind: 'openai', model: o.embeddingModel, dimensions: 0 };
+  }
+
+  private client(): Promise<OpenAIEmbeddings> {
+    this.inner ??= import('@langchain/openai').then(
+      ({ OpenAIEmbeddings }) =>
+        new OpenAIEmbeddings({
+          apiKey: this.o.apiKey,
+          model: this.o.embeddingModel,
+          timeout: this.o.timeoutMs,
+          maxRetries: 1,
+          // Small batches and plain floats: compatible endpoints such as
+          // DashScope accept at most 10 inputs per request and no base64.
+          batchSize: 10,
+          encodingFormat: 'float',
+          configuration: this.o.baseURL ? { baseURL: this.o.baseURL } : undefined,
+        }),
+    );
+    return this.inner;
+  }
+
+  override async embedDocuments(texts: string[]): Promise<number[][]> {
+    return (await this.client()).embedDocuments(texts);
+  }
+
+  override async embedQuery(text: string): Promise<number[]> {
+    return (await this.client()).embedQuery(text);
+  }
+}
+
 /** The embeddings chosen by configuration. */
 export function createEmbeddings(config: Pick<Config, 'openai'>): DaibanEmbeddings {
   const o = config.openai;
-  if (o?.embeddingModel) {
-    const e = new OpenAIEmbeddings({
-      apiKey: o.apiKey,
-      model: o.embeddingModel,
-      timeout: o.timeoutMs,
-      maxRetries: 1,
-      configuration: o.baseURL ? { baseURL: o.baseURL } : undefined,
-    }) as OpenAIEmbeddings & { info: EmbeddingInfo };
-    // Dimensions are known after the first call; the manifest records them then.
-    e.info = { kind: 'openai', model: o.embeddingModel, dimensions: 0 };
-    return e;
-  }
+  if (o?.embeddingModel) return new LazyOpenAIEmbeddings({ ...o, embeddingModel: o.embeddingModel });
   return new HashEmbeddings();
 }

@@ -15,7 +15,8 @@ import { LexicalIndex } from './lexical.ts';
 import { VectorIndex } from './vector.ts';
 
 export const manifestSchema = z.object({
-  version: z.literal(1),
+  /** 2: own BM25 format (an index of another version is rebuilt). */
+  version: z.literal(2),
   knowledgeHash: z.string(),
   embedding: z.object({ kind: z.enum(['hash', 'openai']), model: z.string(), dimensions: z.number().int() }),
   counts: z.object({ items: z.number(), towns: z.number(), listEntries: z.number(), guides: z.number(), scenarios: z.number(), synonyms: z.number() }),
@@ -182,7 +183,7 @@ export class IndexStore {
     fs.mkdirSync(tmp, { recursive: true });
     const info: EmbeddingInfo = { ...embeddings.info, dimensions };
     const manifest: Manifest = {
-      version: 1,
+      version: 2,
       knowledgeHash: knowledge.hash,
       embedding: info,
       counts: {

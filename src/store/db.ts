@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { DependencyError } from '../errors.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -35,6 +34,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabase> {
   let opened: OpenedDatabase;
   if (opts.databaseUrl) {
+    // pg is loaded only when PostgreSQL is configured.
+    const { default: pg } = await import('pg');
     const schema = opts.pgSchema;
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
       throw new DependencyError('PostgreSQL', `schema 名不合法：${schema}`);

@@ -1,9 +1,17 @@
 // jieba segmentation with a user dictionary built from the knowledge base
 // (item names, aliases, synonyms, town names), plus character bigrams so that
 // typos and unseen words still overlap.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
 import { normalize } from './normalize.ts';
+
+/**
+ * jieba's default dictionary (the file @node-rs/jieba/dict.js exports). Read
+ * here for each new Tokenizer rather than imported: that module keeps both its
+ * dictionary and its IDF table (11 MB) in memory for the life of the process.
+ */
+const DICT_PATH = createRequire(import.meta.url).resolve('@node-rs/jieba/dict.txt');
 
 /** Function words and question words that carry no meaning for matching. */
 export const STOPWORDS = new Set(
@@ -19,7 +27,7 @@ export class Tokenizer {
 
   /** `terms`: domain words that must stay whole (item names, aliases, synonyms, towns). */
   constructor(terms: Iterable<string>) {
-    this.jieba = Jieba.withDict(dict);
+    this.jieba = Jieba.withDict(fs.readFileSync(DICT_PATH));
     const lines: string[] = [];
     const seen = new Set<string>();
     for (const t of terms) {

@@ -10,9 +10,7 @@ import { createEmbeddings } from '../../retrieval/embeddings.ts';
 import { IndexStore } from '../../retrieval/index-store.ts';
 import { indexRoot } from '../../answering/engine.ts';
 import { groupUnanswered } from '../../knowledge/unanswered.ts';
-import { importListXlsx } from '../../knowledge/xlsx-import.ts';
 import { toSimplified } from '../../text/normalize.ts';
-import { openStore } from '../../store/index.ts';
 import { UserInputError } from '../../errors.ts';
 import type { CliContext } from '../main.ts';
 import { progressReporter } from '../runtime.ts';
@@ -97,6 +95,8 @@ export function registerKb(program: Command, ctx: CliContext): Command {
       if (fs.existsSync(target) && !opts.force) {
         throw new UserInputError(`${path.relative(io.cwd, target)} 已存在；确认要覆盖请加 --force`);
       }
+      // exceljs is large: loaded only for this command.
+      const { importListXlsx } = await import('../../knowledge/xlsx-import.ts');
       const { csv, rows, ignoredColumns } = await importListXlsx(path.resolve(io.cwd, file));
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, csv);
@@ -121,6 +121,8 @@ export function registerKb(program: Command, ctx: CliContext): Command {
         if (Number.isNaN(since.getTime())) throw new UserInputError(`--since 应为 YYYY-MM-DD，收到「${opts.since}」`);
       }
       const config = loadConfig(io.env, io.cwd);
+      // The database layer is loaded only by commands that use it.
+      const { openStore } = await import('../../store/index.ts');
       const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
       try {
         const groups = groupUnanswered(await store.unanswered.list(since));

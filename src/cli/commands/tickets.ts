@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/env.ts';
 import { UserInputError } from '../../errors.ts';
 import { maskCreditCode, maskMobile } from '../../privacy/pii.ts';
-import { openStore, type Store } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import { detailText, limitText } from '../../tickets/messages.ts';
 import { parseStatus, parseTicketRef, STATUS_LABELS, STATUSES, type Ticket } from '../../tickets/model.ts';
 import { formatLocal } from '../../tickets/worktime.ts';
@@ -29,6 +29,8 @@ const asJson = (t: Ticket) => ({
 
 async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig(ctx.io.env, ctx.io.cwd);
+  // The database layer is loaded only by commands that use it.
+  const { openStore } = await import('../../store/index.ts');
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   try {
     return await fn(store);
