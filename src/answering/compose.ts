@@ -62,6 +62,20 @@ export class Composer {
     private readonly botName: string,
   ) {}
 
+  /** An example question built from this knowledge (first town, first item on its list). */
+  private get example(): string {
+    const town = this.k.regions.towns[0]!;
+    const entry = this.k.lists.get(town.name)?.[0];
+    const item = entry ? this.idx.item(entry.事项名称)?.name : this.k.items[0]?.name;
+    return `${town.name}能办${item ?? '营业执照'}吗`;
+  }
+
+  /** An example scenario question, when the knowledge has scenarios. */
+  private get scenarioExample(): string | null {
+    const s = this.k.scenarios[0];
+    return s ? `${s.aliases[0] ?? s.name}要办哪些证` : null;
+  }
+
   private get hotline(): string | undefined {
     return this.k.regions.county.hotline;
   }
@@ -214,7 +228,7 @@ export class Composer {
         followups['地址'] = centreText(town.centre, this.hotline);
       }
     }
-    return { answer: fit([...new Set(lines)], '想知道某个事项能不能在镇上办，直接问我，例如「永安镇能办食品经营许可吗」。'), followups };
+    return { answer: fit([...new Set(lines)], `想知道某个事项能不能在镇上办，直接问我，例如「${this.example}」。`), followups };
   }
 
   noMatch(question: string): string {
@@ -238,10 +252,10 @@ export class Composer {
     return [
       `您好，我是${this.botName}，可以帮您：`,
       `1. 查事项能不能在镇上办（${towns}），去哪办、带什么、多久、收不收费；`,
-      '2. 查“一件事”要办哪些证，例如「开饭店要办哪些证」；',
+      this.scenarioExample ? `2. 查“一件事”要办哪些证，例如「${this.scenarioExample}」；` : '2. 查“一件事”要办哪些证；',
       '3. 申请帮办代办：回复「代办」，工作人员免费帮您跑；',
       '4. 查进度：回复「我的代办」。',
-      '试试问我：「永安镇能办食品经营许可吗」。',
+      `试试问我：「${this.example}」。`,
     ].join('\n');
   }
 }
