@@ -414,7 +414,9 @@ export class Engine implements Answerer {
       const facts = u.facts(raw, factTowns);
       const strongest = facts[0]?.score ?? 0;
       if (facts.length && (conf < MIN_CONFIDENCE ? townKnown || strongest >= 3 : strongest >= 4)) {
-        return this.result('town_info', townKnown ? town : null, [], this.composer.townInfo(facts));
+        // "Where is the centre / when does it open" gets the address and hours first.
+        const centre = town && townKnown && u.asksCentre(raw) ? [{ town, fact: CENTRE_FACT, score: 0 }] : [];
+        return this.result('town_info', townKnown ? town : null, [], this.composer.townInfo([...centre, ...facts]));
       }
       if (u.isHelp(raw)) return this.result('help', town, [], this.composer.help());
     }

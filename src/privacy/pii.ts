@@ -114,6 +114,9 @@ const RE_CODE18 = /(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])/g;
 const RE_CARD = /(?<![0-9A-Za-z])\d{4}(?:[\s-]?\d{4}){2}[\s-]?\d{4,7}(?![0-9A-Za-z])/g;
 
 /** Every validated personal number in the text, in order of appearance. */
+/** Region code, a plausible birth date, sequence and check character. */
+const ID_CARD_SHAPE = /^\d{6}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/;
+
 export function scanPersonalData(text: string): PersonalDataMatch[] {
   const t = toHalfWidth(text);
   const found: PersonalDataMatch[] = [];
@@ -129,6 +132,8 @@ export function scanPersonalData(text: string): PersonalDataMatch[] {
   for (const m of t.matchAll(RE_CODE18)) {
     if (isValidIdCard(m[0])) add('id_card', m);
     else if (isValidCreditCode(m[0]) && /\d/.test(m[0])) add('credit_code', m);
+    // A mistyped ID number (wrong check character) is still someone's ID number.
+    else if (ID_CARD_SHAPE.test(normalizeCode(m[0]))) add('id_card', m);
   }
   for (const m of t.matchAll(RE_CARD)) if (isValidBankCard(m[0])) add('bank_card', m);
   for (const m of t.matchAll(RE_MOBILE)) if (isValidMobile(m[0])) add('mobile', m);

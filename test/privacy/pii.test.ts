@@ -115,3 +115,11 @@ describe('finding and masking personal data', () => {
     expect(maskCreditCode(PUBLISHED)).toBe('91**************43');
   });
 });
+
+describe('ID numbers with a wrong check character', () => {
+  it('are still found as ID-card numbers (a typo does not make them less personal)', async () => {
+    const { findPersonalData } = await import('../../src/privacy/pii.ts');
+    expect(findPersonalData('我的身份证是430181199001011234，能办个体户吗')).toContain('id_card');
+    expect(findPersonalData('订单号 202611270000123456')).not.toContain('id_card');
+  });
+});
