@@ -6,10 +6,10 @@ import type { AnswerResult, Answerer } from '../answering/types.ts';
 import type { Config } from '../config/env.ts';
 import type { Catalogue } from '../knowledge/catalogue.ts';
 import type { Logger } from '../log.ts';
-import { findPersonalData, type PersonalDataKind } from '../privacy/pii.ts';
+import { findPersonalData, maskPersonalData, type PersonalDataKind } from '../privacy/pii.ts';
 import type { BindingRepo, SeenRepo } from '../store/types.ts';
 import { createGate, type GateConfig } from './gate.ts';
-import { isTicketQuery, parseBindingCommand, parseProxyRequest, type BindingCommand } from './intents.ts';
+import { isHumanRequest, isTicketQuery, parseBindingCommand, parseProxyRequest, type BindingCommand } from './intents.ts';
 import * as T from './texts.ts';
 import type { IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from './types.ts';
 
@@ -166,6 +166,32 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     return mentionAsker(msg, await desk.startRequest(msg, req));
   }
 
+  /** When each person last asked for a human (staff are notified once per HUMAN_REPEAT_MS). */
+  const humanAsked = new Map<string, number>();
+
+  /** 「人工」: tell the staff of the chat's town, and the asker how they will be reached. */
+  function humanRequest(msg: IncomingMessage, town: string | null): OutgoingReply[] {
+    const now = clock();
+    const last = humanAsked.get(msg.senderId);
+    if (last !== undefined && now - last < HUMAN_REPEAT_MS) return [to(msg, T.HUMAN_ALREADY_REQUESTED)];
+    const rooms = config.staffRooms.filter((r) => town && r.town === town);
+    const targets: OutgoingReply[] = (rooms.length ? rooms : config.staffRooms.filter((r) => r.town === null)).map((r) => ({
+      chatId: r.roomId,
+      chatType: 'group' as const,
+      text: '',
+    }));
+    if (!targets.length && config.staffRooms.length) targets.push(...config.staffRooms.map((r) => ({ chatId: r.roomId, chatType: 'group' as const, text: '' })));
+    if (!targets.length) targets.push(...config.staffIds.map((id) => ({ chatId: id, chatType: 'private' as const, text: '' })));
+    if (!targets.length) return [to(msg, T.humanUnavailable(contactFor(town)))];
+    humanAsked.set(msg.senderId, now);
+    const ctx = recall(msg);
+    const where = msg.chatType === 'group' ? `群「${msg.chatName ?? msg.chatId}」` : '私聊';
+    const about = ctx ? ctx.items.join('、') : null;
+    const note = maskPersonalData(T.humanForStaff(msg.senderName, where, about));
+    logger.info({ chat: msg.chatId, sender: msg.senderId, town }, 'human requested');
+    return [to(msg, T.humanRequested(contactFor(town))), ...targets.map((t) => ({ ...t, text: note }))];
+  }
+
   async function handle(raw: IncomingMessage): Promise<OutgoingReply[]> {
     const staff = isStaff(raw.senderId, raw.chatType === 'group' ? raw.chatId : undefined);
     // Staff, and people answering a dialog or talking with their clerk, are not rate limited.
@@ -213,6 +239,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       return mentionAsker(msg, await desk.myTickets(msg));
     }
 
+    if (isHumanRequest(msg.text)) return humanRequest(msg, town);
+
     const proxy = parseProxyRequest(msg.text);
     if (proxy) return proxyRequest(msg, proxy.rest, town);
 
@@ -254,6 +282,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       for (const map of [contexts, lastBySender]) {
         for (const [key, ctx] of map) if (ms - ctx.at >= CONTEXT_TTL_MS) map.delete(key);
       }
+      for (const [who, at] of humanAsked) if (ms - at >= HUMAN_REPEAT_MS) humanAsked.delete(who);
       if (!desk) return [];
       try {
         return await desk.tick(now);
@@ -277,3 +306,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
 }
 
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
+
+/** A second 「人工」 within this time does not notify staff again. */
+const HUMAN_REPEAT_MS = 10 * 60_000;

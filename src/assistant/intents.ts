@@ -23,6 +23,15 @@ export function isTicketQuery(text: string): boolean {
   return /^(查看?|查询)?(代办|工单|办理|办件)?(进度|进展)(查询|怎么样了?|如何)?(吗|呢)?$/.test(t);
 }
 
+/** 「人工」「转人工」「找工作人员」: the asker wants a person, not the bot. */
+export function isHumanRequest(text: string): boolean {
+  const t = bare(text);
+  return (
+    /^(转|找|要|我要|请|麻烦)?(人工|真人)(服务|客服)?(吧|吗|呢)?$/.test(t) ||
+    /(找|联系|转)(一下)?(工作人员|办事员|客服|真人|人工)/.test(t)
+  );
+}
+
 const QUESTION_ABOUT_PROXY = /吗|么|什么|怎么|如何|多少|收费|要钱|免费|是否|谁|哪/;
 
 /**

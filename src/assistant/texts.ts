@@ -49,3 +49,16 @@ export const status = (town: string | null, botName: string, prefixes: string[])
 };
 
 export const PRIVATE_STATUS = '私聊中按您问题里写的乡镇回答；没写乡镇时，告诉您哪些乡镇可以办。';
+
+export const humanRequested = (contact: string): string =>
+  `已通知服务中心工作人员。想让工作人员打电话给您，可以私聊我发「代办」登记联系方式；着急的话请直接联系：${contact}`;
+
+export const HUMAN_ALREADY_REQUESTED = '已经通知过工作人员了，请稍候；也可以私聊我发「代办」登记联系方式。';
+
+export const humanUnavailable = (contact: string): string =>
+  `线上暂时没有工作人员值守，请直接联系服务中心：${contact}`;
+
+export const humanForStaff = (who: string, where: string, about: string | null): string =>
+  `【人工请求】${who}（${where}）需要工作人员联系。` +
+  (about ? `最近问的是：${about}。` : '') +
+  '对方在群里的可直接@对方；私聊来的，对方发「代办」登记后会出现在「待办」里。';

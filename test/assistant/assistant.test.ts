@@ -126,6 +126,31 @@ describe('assistant', () => {
     expect(texts.filter((t) => t === RATE_NOTICE)).toHaveLength(1);
   });
 
+  it('hands 「人工」 to the staff of the town once and tells the asker how they will be reached', async () => {
+    const { assistant, store } = make({ catalogue });
+    await store.bindings.set('g@chatroom', '永安镇', 'clerk');
+    await assistant.handleMessage(group('食品经营许可'));
+    const replies = await assistant.handleMessage(group('转人工', { chatName: '永安镇企业服务群' }));
+    expect(replies[0]).toMatchObject({ chatId: 'g@chatroom', mention: { id: 'zhang' } });
+    expect(replies[0]!.text).toContain('已通知服务中心工作人员');
+    expect(replies[0]!.text).toContain('永安镇政务服务中心');
+    const staffNote = replies.find((r) => r.chatId === 'staff@chatroom');
+    expect(staffNote?.text).toContain('张老板');
+    expect(staffNote?.text).toContain('食品经营许可');
+    const again = await assistant.handleMessage(priv('人工'));
+    expect(again).toHaveLength(1);
+    expect(again[0]!.text).toContain('已经通知过');
+  });
+
+  it('is honest when no staff are configured for 「人工」', async () => {
+    const bare = loadConfig({}, '/tmp');
+    const { assistant } = make({ config: bare, catalogue });
+    const [r, ...rest] = await assistant.handleMessage(priv('找工作人员'));
+    expect(rest).toEqual([]);
+    expect(r!.text).toContain('线上暂时没有工作人员值守');
+    expect(r!.text).toContain('12345');
+  });
+
   it('picks up the item a person asked about in the group when they say 代办 in private', async () => {
     const desk = new RecordingDesk();
     const { assistant } = make({ desk });

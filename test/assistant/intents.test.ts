@@ -29,3 +29,11 @@ describe('intents', () => {
     expect(parseProxyRequest('永安镇能办食品经营许可吗')).toBeNull();
   });
 });
+
+describe('isHumanRequest', () => {
+  it('recognises asking for a person, not questions that merely mention staff', async () => {
+    const { isHumanRequest } = await import('../../src/assistant/intents.ts');
+    for (const t of ['人工', '转人工', '人工服务', '我要人工', '找工作人员', '联系一下客服', '轉人工']) expect(isHumanRequest(t), t).toBe(true);
+    for (const t of ['人工智能是什么', '工作人员几点上班', '永安镇能办食品经营许可吗']) expect(isHumanRequest(t), t).toBe(false);
+  });
+});
