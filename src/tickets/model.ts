@@ -41,10 +41,8 @@ export interface TicketItem {
   promisedLimit: '即办' | number | null;
 }
 
-export interface Ticket {
-  id: number;
-  /** DB-YYYYMMDD-NNNN */
-  number: string;
+/** What the requester's dialog collects for a ticket. */
+export interface TicketApplication {
   requesterId: string;
   requesterName: string;
   companyName: string;
@@ -53,6 +51,12 @@ export interface Ticket {
   phone: string;
   preparedMaterials: string | null;
   town: string | null;
+}
+
+export interface Ticket extends TicketApplication {
+  id: number;
+  /** DB-YYYYMMDD-NNNN */
+  number: string;
   scenario: string | null;
   fromChat: string | null;
   status: TicketStatus;

@@ -13,19 +13,12 @@ import {
   type TicketEvent,
   type TicketItem,
   type TicketRef,
+  type TicketApplication,
   type TicketStatus,
 } from './model.ts';
 import { transition, type Action, type TransitionActor } from './state.ts';
 
-export interface NewTicket {
-  requesterId: string;
-  requesterName: string;
-  companyName: string;
-  creditCode: string | null;
-  contactName: string;
-  phone: string;
-  preparedMaterials: string | null;
-  town: string | null;
+export interface NewTicket extends TicketApplication {
   scenario?: string | null;
   fromChat?: string | null;
   /** Idempotency key: one ticket per dialog, however often 确认 arrives. */
