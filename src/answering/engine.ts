@@ -21,7 +21,6 @@ import { CENTRE_FACT, Understander } from './understand.ts';
 export const MIN_CONFIDENCE = 0.5;
 const CANDIDATES = 20;
 
-
 /** Character bigrams of Chinese runs plus Latin/digit words (KTV, 4.5t) of a text. */
 export function keyFeatures(text: string): Set<string> {
   const out = Understander.bigrams(text);
