@@ -167,6 +167,8 @@ export class Engine implements Answerer {
   private featureWeight = new Float64Array(0);
   /** Item id → its first key in keyStart (item i owns keys itemKeys[i] .. itemKeys[i+1]-1). */
   private itemKeys = new Uint32Array(1);
+  /** Per key feature: 1 when it joins its two neighbours and may be bridged. */
+  private keyFeatureBridge = new Uint8Array(0);
   /** Key → its first feature in keyFeatures (key j owns keyFeatureIds[keyStart[j] .. keyStart[j+1]-1]). */
   private keyStart = new Uint32Array(1);
   private keyFeatureIds = new Int32Array(0);
@@ -180,9 +182,18 @@ export class Engine implements Answerer {
     const itemKeys: number[] = [0];
     const keyStart: number[] = [0];
     const flat: number[] = [];
+    const bridge: number[] = [];
     for (const item of this.knowledge.items) {
       for (const key of this.keysOf(item)) {
-        for (const f of keyFeatures(key)) {
+        const features = [...keyFeatures(key)];
+        features.forEach((f, i) => {
+          // A pair joining two neighbouring pairs of the same run (户注 in 个体户注销)
+          // may be bridged when the question puts words between them.
+          const prev = features[i - 1];
+          const next = features[i + 1];
+          bridge.push(f.length === 2 && prev?.length === 2 && next?.length === 2 && prev[1] === f[0] && f[1] === next[0] ? 1 : 0);
+        });
+        for (const f of features) {
           let id = ids.get(f);
           if (id === undefined) {
             id = df.length;
@@ -202,6 +213,7 @@ export class Engine implements Answerer {
     this.itemKeys = Uint32Array.from(itemKeys);
     this.keyStart = Uint32Array.from(keyStart);
     this.keyFeatureIds = Int32Array.from(flat);
+    this.keyFeatureBridge = Uint8Array.from(bridge);
     this.ownMark = new Uint32Array(df.length);
     this.ownStamp = 0;
   }
@@ -257,6 +269,7 @@ export class Engine implements Answerer {
         const w = this.featureWeight[f]!;
         total += w;
         if (q.set.has(f)) hit += w;
+        else if (this.keyFeatureBridge[i] && q.set.has(this.keyFeatureIds[i - 1]!) && q.set.has(this.keyFeatureIds[i + 1]!)) hit += w;
       }
       best = Math.max(best, hit / total);
     }

@@ -85,6 +85,13 @@ describe('answers', () => {
     expect(r.answer).toContain('「材料」');
   });
 
+  it('recognises a name written with words in between (个体户…注销)', async () => {
+    const r = await ask('永安镇个体户想注销怎么办');
+    expect(r.status).toBe('answered');
+    expect(r.matches[0]).toMatchObject({ item: '个体工商户注销登记', score: 1 });
+    expect((await ask('大瑶镇个体户要变更地址')).matches[0]!.item).toBe('个体工商户变更登记');
+  });
+
   it('understands Traditional Chinese the same way', async () => {
     const simp = await ask('大瑶镇能办道路货物运输经营许可吗');
     const trad = await ask('大瑤鎮能辦道路貨物運輸經營許可嗎');
