@@ -16,6 +16,11 @@ import { LlmClient, LlmError, TokenBudget, type LlmSettings } from './client.ts'
 import { Grounder } from './grounding.ts';
 import { REWRITE_PROMPT, WORDING_PROMPT } from './prompts.ts';
 
+/** Catalogues up to this size are sent whole with a rewrite request. */
+const FULL_CATALOGUE_MAX = 200;
+/** Otherwise this many nearest candidates are sent. */
+const CANDIDATE_NAMES = 20;
+
 /** Statuses whose template reply the model may reword. Everything else keeps its fixed reply. */
 export const WORDABLE: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'scenario', 'abolished', 'town_info']);
 
@@ -156,11 +161,13 @@ export class LlmAnswerer implements Answerer {
   /** Asks the model for catalogue terms and a town. */
   async rewrite(question: string, deadline: number): Promise<z.infer<typeof rewriteSchema>> {
     const k = this.engine.knowledge;
-    const user = JSON.stringify({
-      question,
-      towns: this.engine.towns(),
-      catalogue: k.items.filter((i) => !i.abolished).map((i) => i.name),
-    });
+    // A small catalogue goes whole; a large one as the retrieval's nearest
+    // candidates, so the prompt stays within a few thousand tokens.
+    const names =
+      k.items.length <= FULL_CATALOGUE_MAX
+        ? k.items.filter((i) => !i.abolished).map((i) => i.name)
+        : (await this.engine.retrieve(question, null)).slice(0, CANDIDATE_NAMES).map((c) => c.item.name);
+    const user = JSON.stringify({ question, towns: this.engine.towns(), catalogue: names });
     const res = await this.client.chatJson({ system: REWRITE_PROMPT, user, deadline, maxTokens: 200 });
     const parsed = rewriteSchema.safeParse(res.value);
     if (!parsed.success) throw new LlmError('malformed', 'the rewrite did not have the expected shape');
