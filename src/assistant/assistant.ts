@@ -8,6 +8,7 @@ import type { Catalogue } from '../knowledge/catalogue.ts';
 import type { Logger } from '../log.ts';
 import { findPersonalData, maskPersonalData, type PersonalDataKind } from '../privacy/pii.ts';
 import type { BindingRepo, SeenRepo } from '../store/types.ts';
+import { toSimplified } from '../text/normalize.ts';
 import { createGate, type GateConfig } from './gate.ts';
 import { isHumanRequest, isTicketQuery, parseBindingCommand, parseProxyRequest, type BindingCommand } from './intents.ts';
 import * as T from './texts.ts';
@@ -205,7 +206,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       logger.info({ chat: raw.chatId, sender: raw.senderId }, 'rate limited');
       return [to(raw, decision.text)];
     }
-    const msg = decision.message;
+    // Traditional input is understood everywhere (dialog answers such as 無/確認,
+    // staff commands such as 接單), and what is stored or relayed is Simplified.
+    const msg = { ...decision.message, text: toSimplified(decision.message.text) };
     logger.debug({ id: msg.id, chat: msg.chatId, sender: msg.senderId, via: decision.via, text: msg.text }, 'message in');
 
     if (decision.via === 'staff_room') {

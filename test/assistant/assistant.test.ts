@@ -111,6 +111,14 @@ describe('assistant', () => {
     expect(desk.requests[0]!.req).toEqual({ items: ['食品经营许可'], town: '大瑶镇' });
   });
 
+  it('hands the desk Simplified text, so Traditional dialog answers and staff commands work', async () => {
+    const desk = new RecordingDesk();
+    const { assistant } = make({ desk });
+    await assistant.handleMessage(priv('確認'));
+    await assistant.handleMessage(group('接單 1', { senderId: 'clerk', senderName: '李办事员' }));
+    expect(desk.handled.map((h) => h.msg.text)).toEqual(['确认', '接单 1']);
+  });
+
   it('does not rate-limit someone answering a ticket dialog, but does limit others', async () => {
     const desk = new RecordingDesk();
     const { assistant } = make({ desk });
