@@ -179,7 +179,8 @@ export class Understander {
    * the text names an item outright (then the item question wins).
    */
   scenario(text: string): Scenario | null {
-    const c = compact(text);
+    // 「开个农药店」「开一家饭店」 say 开农药店, 开饭店.
+    const c = compact(text).replace(/(开|办|建|搞)(一)?(个|家|间|座|所)/g, '$1');
     const exact = this.scenarios.find(c)[0];
     let best: { s: Scenario; rest: string } | null = exact
       ? { s: exact.value, rest: c.slice(0, exact.start) + ' ' + c.slice(exact.start + exact.key.length) }
