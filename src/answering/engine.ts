@@ -290,9 +290,11 @@ export class Engine implements Answerer {
 
   /** Ranked candidates: dictionary hits, BM25 and vector search fused by rank. */
   async retrieve(query: string, town: Town | null, hints: RetrievalHints = {}): Promise<Candidate[]> {
-    const queries = [query, ...(hints.rewrite ? [hints.rewrite] : [])];
-    const lists: { ids: number[]; weight?: number }[] = [];
     const mode = this.opts.retrieval ?? 'fused';
+    // A name typed with a homophone (环平 for 环评) is read as that name, as an extra query.
+    const corrected = mode === 'fused' ? this.loaded.homophones.correct(query) : null;
+    const queries = [query, ...(corrected ? [corrected] : []), ...(hints.rewrite ? [hints.rewrite] : [])];
+    const lists: { ids: number[]; weight?: number }[] = [];
     for (const q of queries) {
       const named = mode === 'fused' ? this.u.namedItems(q).map((n) => n.id) : [];
       if (named.length) lists.push({ ids: named, weight: 2 });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { KnowledgeError } from '../errors.ts';
 import { KnowledgeIndex } from '../knowledge/check.ts';
 import { loadKnowledge, type Knowledge } from '../knowledge/load.ts';
+import { HomophoneIndex, homophoneEntry, type HomophoneEntry } from '../text/pinyin.ts';
 import { Tokenizer } from '../text/tokenize.ts';
 import { itemDocuments } from './documents.ts';
 import type { DaibanEmbeddings, EmbeddingInfo } from './embeddings.ts';
@@ -15,8 +16,8 @@ import { LexicalIndex } from './lexical.ts';
 import { VectorIndex } from './vector.ts';
 
 export const manifestSchema = z.object({
-  /** 2: own BM25 format (an index of another version is rebuilt). */
-  version: z.literal(2),
+  /** 3: own BM25 format and homophones (an index of another version is rebuilt). */
+  version: z.literal(3),
   knowledgeHash: z.string(),
   embedding: z.object({ kind: z.enum(['hash', 'openai']), model: z.string(), dimensions: z.number().int() }),
   counts: z.object({ items: z.number(), towns: z.number(), listEntries: z.number(), guides: z.number(), scenarios: z.number(), synonyms: z.number() }),
@@ -183,7 +184,7 @@ export class IndexStore {
     fs.mkdirSync(tmp, { recursive: true });
     const info: EmbeddingInfo = { ...embeddings.info, dimensions };
     const manifest: Manifest = {
-      version: 2,
+      version: 3,
       knowledgeHash: knowledge.hash,
       embedding: info,
       counts: {
@@ -201,6 +202,10 @@ export class IndexStore {
     onProgress?.({ stage: '写入索引', done: 0, total: 1 });
     fs.writeFileSync(path.join(tmp, 'knowledge.json'), JSON.stringify(toSnapshot(knowledge)));
     fs.writeFileSync(path.join(tmp, 'lexical.json'), lexical.toJSON());
+    const homophones = docs.flatMap((d) =>
+      [d.name, ...d.alias.split(' ').filter(Boolean)].map((key) => homophoneEntry(key, d.id)).filter((e) => e !== null),
+    );
+    fs.writeFileSync(path.join(tmp, 'homophones.json'), JSON.stringify(homophones));
     await vector.save(path.join(tmp, 'vector'));
     manifest.buildMs = Math.round(performance.now() - started);
     fs.writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2));
@@ -236,11 +241,14 @@ export class IndexStore {
     const tokenizer = new Tokenizer(domainTerms(knowledge));
     const lexical = LexicalIndex.load(fs.readFileSync(path.join(dir, 'lexical.json'), 'utf8'), tokenizer);
     const vector = await VectorIndex.load(path.join(dir, 'vector'), embeddings, ef);
-    return { dir, version: path.basename(dir), manifest, knowledge, tokenizer, lexical, vector };
+    const homophones = new HomophoneIndex(JSON.parse(fs.readFileSync(path.join(dir, 'homophones.json'), 'utf8')) as HomophoneEntry[]);
+    return { dir, version: path.basename(dir), manifest, knowledge, tokenizer, lexical, vector, homophones };
   }
 }
 
 export interface LoadedIndex {
+  /** Names that sound like a stretch of the question (typos made by pinyin input). */
+  homophones: HomophoneIndex;
   dir: string;
   version: string;
   manifest: Manifest;

@@ -92,6 +92,13 @@ describe('answers', () => {
     expect((await ask('大瑶镇个体户要变更地址')).matches[0]!.item).toBe('个体工商户变更登记');
   });
 
+  it('reads a name typed with a homophone (pinyin input typos)', async () => {
+    const r = await ask('大瑶镇环平备案能办吗');
+    expect(r.status).toBe('answered');
+    expect(r.matches[0]!.item).toBe('建设项目环境影响登记表备案');
+    expect((await ask('我想看书')).status).toBe('out_of_scope');
+  });
+
   it('understands Traditional Chinese the same way', async () => {
     const simp = await ask('大瑶镇能办道路货物运输经营许可吗');
     const trad = await ask('大瑤鎮能辦道路貨物運輸經營許可嗎');
