@@ -299,6 +299,8 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
             `您的代办单 ${n}（${t.number}）已由办事员 ${actor.name}（${centre.name}）受理。\n有问题直接在这里回复即可，消息会转给办事员。${centre.phone ? `\n服务中心电话：${centre.phone}` : ''}`,
           ),
         );
+        // The other clerks learn of a claim made elsewhere (e.g. in private chat with the bot).
+        out.push(...staffChats(t.town, `${n} 已由 ${actor.name} 接单。`).filter((r) => r.chatId !== msg.chatId && r.chatId !== actor.id));
         break;
       case 'transfer':
         out.push(reply(msg, `已把 ${n} 转派给 ${assignee!.name}。`));

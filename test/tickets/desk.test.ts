@@ -230,6 +230,16 @@ describe.each(list)('ticket desk on $name', (backend) => {
     expect(kinds).toEqual(['created', 'claim', 'request_materials', 'requester_message', 'requester_message', 'reply', 'note', 'finish', 'rate']);
   });
 
+  it('a claim made in private chat is announced to the staff group; one made there is not repeated', async () => {
+    const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock });
+    await registerTicket(desk);
+    const claimed = await desk.handle(privateMsg(CLERK, '接单 1'), staffCtx);
+    expect(textTo(claimed, STAFF_ROOM)).toContain('#1 已由 李四 接单');
+    await registerTicket(desk);
+    const inRoom = await desk.handle(groupMsg(STAFF_ROOM, CLERK, '接单 2'), staffCtx);
+    expect(to(inRoom, STAFF_ROOM)).toHaveLength(1); // the confirmation only
+  });
+
   it('交还 hands the conversation back to the bot', async () => {
     const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock });
     await registerTicket(desk);
