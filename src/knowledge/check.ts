@@ -154,9 +154,22 @@ export function crossCheck(k: Knowledge): Problem[] {
     }
   }
 
-  // Guides: item and town known.
+  // Guides: item and town known; time limits written in the prose agree with the catalogue.
   for (const g of k.guides) {
-    if (!idx.item(g.item)) err(g.origin, 'item', `指南对应的事项「${g.item}」不在事项目录里`, '使用事项目录中的名称');
+    const item = idx.item(g.item);
+    if (!item) err(g.origin, 'item', `指南对应的事项「${g.item}」不在事项目录里`, '使用事项目录中的名称');
+    for (const [label, field] of [['法定', 'legal_limit'], ['承诺', 'promised_limit']] as const) {
+      const stated = guideLimit(g.body, label);
+      const listed = item?.[field];
+      if (stated === null || listed === undefined || stated === listed) continue;
+      const line = g.bodyLine + g.body.split('\n').findIndex((l) => l.includes(`${label}时限`));
+      warn(
+        { file: g.origin.file, line },
+        `${label}时限`,
+        `指南写的${label}时限是「${stated === '即办' ? '即办' : `${stated}个工作日`}」，事项目录是「${listed === '即办' ? '即办' : `${listed}个工作日`}」`,
+        '两处一致（以事项目录为准，答复用的是目录里的时限）',
+      );
+    }
     if (g.town && !idx.town(g.town)) err(g.origin, 'town', `镇/街道「${g.town}」不在 regions.yaml 里`, [...townNames].join('、'));
   }
 
@@ -192,6 +205,13 @@ export function crossCheck(k: Knowledge): Problem[] {
     }
   }
   return problems;
+}
+
+/** The 法定/承诺 time limit a guide's prose states (「承诺时限5个工作日」「承诺时限：即办」), or null. */
+function guideLimit(body: string, label: '法定' | '承诺'): number | '即办' | null {
+  const m = new RegExp(`${label}时限[：:\\s]*(即办|(\\d+)\\s*个?工作日)`).exec(body);
+  if (!m) return null;
+  return m[1] === '即办' ? '即办' : Number(m[2]);
 }
 
 export interface TownSummary {

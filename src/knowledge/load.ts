@@ -44,6 +44,8 @@ export interface ListEntry extends ListRow {
 export interface Guide extends GuideFront {
   body: string;
   origin: Origin;
+  /** Line of the file where the body starts. */
+  bodyLine: number;
 }
 
 export interface Knowledge {
@@ -245,7 +247,7 @@ export function loadKnowledge(dirArg: string): LoadResult {
       problems.push({ file: name, line: split.bodyLine, message: '指南正文是空的', expected: '在 front matter 之后写办事说明', severity: 'error' });
       continue;
     }
-    guides.push({ ...parsed.data, body: toSimplified(split.body), origin: { file: name, line: 1 } });
+    guides.push({ ...parsed.data, body: toSimplified(split.body), origin: { file: name, line: 1 }, bodyLine: split.bodyLine });
   }
 
   // scenarios.yaml

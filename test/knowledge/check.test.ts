@@ -69,6 +69,19 @@ describe('knowledge checker', () => {
     expect(knowledge!.lists.get('甲镇')![0]!.事项名称).toBe('个体工商户设立登记');
   });
 
+  it('warns when a guide states a time limit that differs from the catalogue, with the line', () => {
+    const dir = knowledgeCopy();
+    fs.writeFileSync(
+      path.join(dir, 'guides', 'food.md'),
+      '---\nitem: 食品经营许可\nupdated: 2025-01-01\nsource: 示例整理\n---\n办理说明。\n法定时限10个工作日，承诺时限3个工作日。\n',
+    );
+    const warnings = loadKnowledge(dir).problems.filter((p) => p.severity === 'warning');
+    const w = warnings.find((p) => p.field === '承诺时限');
+    expect(w, JSON.stringify(warnings)).toMatchObject({ file: 'guides/food.md', line: 7 });
+    expect(w!.message).toContain('3个工作日');
+    expect(warnings.some((p) => p.field === '法定时限')).toBe(false);
+  });
+
   it('names a missing folder', () => {
     const { knowledge, problems } = loadKnowledge('/nonexistent/knowledge');
     expect(knowledge).toBeNull();
