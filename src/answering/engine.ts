@@ -9,6 +9,7 @@ import type { Catalogue } from '../knowledge/catalogue.ts';
 import { hashKnowledge, type Knowledge, type ListEntry } from '../knowledge/load.ts';
 import type { Item, Town } from '../knowledge/schemas.ts';
 import { normalize } from '../text/normalize.ts';
+import { maskPersonalData } from '../privacy/pii.ts';
 import type { UnansweredRepo } from '../store/types.ts';
 import { createEmbeddings, type DaibanEmbeddings } from '../retrieval/embeddings.ts';
 import { reciprocalRankFusion } from '../retrieval/fuse.ts';
@@ -65,6 +66,8 @@ export class Engine implements Answerer {
       clock?: () => number;
       /** Which retrievers take part (bm25 alone is the evaluation baseline). */
       retrieval?: RetrievalMode;
+      /** Deadline for embedding a question (remote embeddings); none for the local one. */
+      vectorTimeoutMs?: number;
     },
   ) {}
 
@@ -82,12 +85,21 @@ export class Engine implements Answerer {
     return this.loaded.version;
   }
 
-  /** Loads the index in service; returns false when there is none. */
+  /** Loads the index in service; returns false when there is none. Throws when its files are unreadable. */
   async load(): Promise<boolean> {
     const loaded = await this.store.load(this.embeddings, this.opts.ef);
     if (!loaded) return false;
+    if (!this.compatible(loaded)) {
+      throw new Error(`the index in ${loaded.dir} was built with ${loaded.manifest.embedding.model}, not ${this.embeddings.info.model}; rebuild it`);
+    }
     this.install(loaded);
     return true;
+  }
+
+  /** An index is only usable with the embeddings it was built with. */
+  private compatible(loaded: LoadedIndex): boolean {
+    const e = loaded.manifest.embedding;
+    return e.kind === this.embeddings.info.kind && e.model === this.embeddings.info.model;
   }
 
   private install(loaded: LoadedIndex): void {
@@ -119,19 +131,49 @@ export class Engine implements Answerer {
     this.conversations.clear();
   }
 
-  /** Switches to a newly built index (checked at most once a second). */
+  /**
+   * Switches to a newly built index (checked at most once a second). The new
+   * index loads in the background; it is installed only when no question is
+   * being answered, so a question never mixes two indexes. An index that
+   * cannot be read, or was built with other embeddings, is ignored (logged)
+   * and the current one keeps serving.
+   */
   async refresh(force = false): Promise<boolean> {
     const now = Date.now();
     if (!force && now - this.lastCheck < 1000) return false;
     this.lastCheck = now;
     const version = this.store.currentVersion();
-    if (!version || version === this.loaded?.version) return false;
-    const loaded = await this.store.load(this.embeddings, this.opts.ef);
-    if (!loaded) return false;
-    this.install(loaded);
-    this.opts.logger?.info({ version }, 'switched to a newly built knowledge index');
+    if (!version || version === this.loaded?.version || version === this.rejectedVersion || this.loading) {
+      if (force && this.loading) await this.loading;
+      return false;
+    }
+    this.loading = (async () => {
+      try {
+        const loaded = await this.store.load(this.embeddings, this.opts.ef);
+        if (!loaded) return;
+        if (!this.compatible(loaded)) {
+          this.rejectedVersion = version;
+          this.opts.logger?.warn({ version, embedding: loaded.manifest.embedding }, 'new index built with other embeddings; ignored');
+          return;
+        }
+        if (this.inflight === 0) this.install(loaded);
+        else this.pending = loaded;
+        this.opts.logger?.info({ version }, 'switched to a newly built knowledge index');
+      } catch (err) {
+        this.rejectedVersion = version;
+        this.opts.logger?.error({ err, version }, 'could not load the new index; the current one keeps serving');
+      } finally {
+        this.loading = null;
+      }
+    })();
+    if (force) await this.loading;
     return true;
   }
+
+  private inflight = 0;
+  private pending: LoadedIndex | null = null;
+  private loading: Promise<void> | null = null;
+  private rejectedVersion: string | null = null;
 
   towns(): string[] {
     return this.knowledge.regions.towns.map((t) => t.name);
@@ -288,6 +330,32 @@ export class Engine implements Answerer {
     return keys;
   }
 
+  /**
+   * Vector neighbours, within the embedding deadline: a slow or failing
+   * embeddings endpoint costs the vector list, never the answer.
+   */
+  private async vectorIds(query: string): Promise<number[]> {
+    const limit = this.opts.vectorTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const search = this.loaded.vector.search(query, CANDIDATES);
+      const results = limit
+        ? await Promise.race([
+            search,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`vector search took longer than ${limit} ms`)), limit);
+            }),
+          ])
+        : await search;
+      return results.map((r) => r.id);
+    } catch (err) {
+      this.opts.logger?.warn({ err }, 'vector search failed; answering from the other retrievers');
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Ranked candidates: dictionary hits, BM25 and vector search fused by rank. */
   async retrieve(query: string, town: Town | null, hints: RetrievalHints = {}): Promise<Candidate[]> {
     const mode = this.opts.retrieval ?? 'fused';
@@ -299,7 +367,7 @@ export class Engine implements Answerer {
       const named = mode === 'fused' ? this.u.namedItems(q).map((n) => n.id) : [];
       if (named.length) lists.push({ ids: named, weight: 2 });
       if (mode !== 'vector') lists.push({ ids: this.loaded.lexical.search(q, CANDIDATES).map((r) => r.id) });
-      if (mode !== 'bm25') lists.push({ ids: (await this.loaded.vector.search(q, CANDIDATES)).map((r) => r.id) });
+      if (mode !== 'bm25') lists.push({ ids: await this.vectorIds(q) });
     }
     const fused = reciprocalRankFusion(lists);
     const features = queries.map((q) => this.queryFeatures(q));
@@ -342,6 +410,19 @@ export class Engine implements Answerer {
 
   async ask(text: string, opts: AskOptions = {}, hints: RetrievalHints = {}): Promise<AnswerResult> {
     await this.refresh();
+    this.inflight++;
+    try {
+      return await this.askNow(text, opts, hints);
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0 && this.pending) {
+        this.install(this.pending);
+        this.pending = null;
+      }
+    }
+  }
+
+  private async askNow(text: string, opts: AskOptions, hints: RetrievalHints): Promise<AnswerResult> {
     const result = await this.answer(text, opts, hints);
     if (opts.conversation && Object.keys(result.followups).length) {
       this.remember(opts.conversation, result);
@@ -349,8 +430,9 @@ export class Engine implements Answerer {
     if (result.status === 'no_match' || result.status === 'out_of_scope') {
       await this.opts.unanswered
         ?.add({
-          question: text.slice(0, 500),
-          normalized: normalize(text),
+          // Maintainers read these: personal data never goes in.
+          question: maskPersonalData(text.slice(0, 500)),
+          normalized: normalize(maskPersonalData(text)),
           town: result.town,
           status: result.status,
           candidates: result.matches.map((m) => ({ item: m.item, score: m.score })),
@@ -480,6 +562,7 @@ export async function openAnswerer(config: Config, options: OpenOptions = {}): P
     unanswered: options.unanswered,
     logger: options.logger,
     clock: options.clock,
+    vectorTimeoutMs: config.openai?.embeddingModel ? Math.max(500, Math.floor(config.openai.timeoutMs / 2)) : undefined,
   });
   const manifest = store.manifest();
   if (isStale(manifest, hashKnowledge(config.knowledgeDir), embeddings.info)) {
@@ -493,6 +576,15 @@ export async function openAnswerer(config: Config, options: OpenOptions = {}): P
       }
     }
   }
-  if (!(await engine.load())) throw new Error(`no knowledge index could be loaded from ${store.root}`);
+  let loaded: boolean;
+  try {
+    loaded = await engine.load();
+  } catch (err) {
+    // Unreadable index files (a disk problem, a copy gone wrong): rebuild once from the knowledge.
+    options.logger?.error({ err }, 'the knowledge index could not be loaded; rebuilding it');
+    await store.build(config.knowledgeDir, embeddings, options.onProgress);
+    loaded = await engine.load();
+  }
+  if (!loaded) throw new Error(`no knowledge index could be loaded from ${store.root}`);
   return Object.assign(engine, { close: async () => {} });
 }

@@ -70,9 +70,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     staffIds.has(senderId) || staffMembers.has(senderId) || (chatId !== undefined && staffRoomTown.has(chatId));
 
   /** Reply to the asker in the asker's chat; @mention in a group. */
+  // Nothing personal is ever said in a group, whatever produced the text.
   const to = (msg: IncomingMessage, text: string): OutgoingReply =>
     msg.chatType === 'group'
-      ? { chatId: msg.chatId, chatType: 'group', text, mention: { id: msg.senderId, name: msg.senderName } }
+      ? { chatId: msg.chatId, chatType: 'group', text: maskPersonalData(text), mention: { id: msg.senderId, name: msg.senderName } }
       : { chatId: msg.chatId, chatType: 'private', text };
 
   /** Desk replies to the asker's group get the mention too. */

@@ -1,7 +1,7 @@
 // The `daiban` command line. Each subcommand lives in src/cli/commands/ and
 // registers itself on the program; this file only wires them up.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, KnowledgeError, UserInputError } from '../errors.ts';
+import { ConfigError, DependencyError, KnowledgeError, UserInputError } from '../errors.ts';
 import { registerAsk } from './commands/ask.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerEval } from './commands/eval.ts';
@@ -51,6 +51,11 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     if (err instanceof ConfigError || err instanceof KnowledgeError || err instanceof UserInputError) {
       io.stderr(err.message + '\n');
       return 1;
+    }
+    if (err instanceof DependencyError) {
+      // A database or endpoint that cannot be reached: say which and what to do, no stack trace.
+      io.stderr(`${err.message}\n`);
+      return 3;
     }
     throw err;
   }

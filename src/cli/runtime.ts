@@ -2,10 +2,11 @@
 // core, with a progress bar on stderr while an index is built.
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from '../config/env.ts';
+import type { Config } from '../config/env.ts';
 import { openAnswerer, type Engine } from '../answering/engine.ts';
 import type { BuildProgress } from '../retrieval/index-store.ts';
 import type { Store } from '../store/index.ts';
+import { cliConfig } from './config.ts';
 import type { CliIO } from './main.ts';
 
 /** A progress bar on stderr that switches bars as build stages change. */
@@ -46,7 +47,7 @@ export interface Runtime {
 }
 
 export async function openRuntime(io: CliIO, opts: { recordUnanswered?: boolean } = {}): Promise<Runtime> {
-  const config = loadConfig(io.env, io.cwd);
+  const config = cliConfig(io);
   // The database layer is loaded only by commands that use it.
   const { openStore } = await import('../store/index.ts');
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });

@@ -61,7 +61,7 @@ export function toHalfWidth(s: string): string {
 
 /** Mainland mobile number, 11 digits starting 13–19; separators and +86 are tolerated. */
 export function normalizeMobile(raw: string): string | null {
-  let s = toHalfWidth(raw).replace(/[\s\-()（）]/g, '');
+  let s = toHalfWidth(raw).replace(/[\s\-().·（）]/g, '');
   s = s.replace(/^(\+?86)(?=1\d{10}$)/, '');
   return /^1[3-9]\d{9}$/.test(s) ? s : null;
 }
@@ -109,14 +109,19 @@ export interface PersonalDataMatch {
 }
 
 // Candidate shapes. Lookarounds keep us from matching inside longer runs.
-const RE_MOBILE = /(?<![0-9A-Za-z])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?![0-9A-Za-z])/g;
+// People write numbers in groups: 138 1234 5678, 138-1234-5678, 138.1234.5678.
+const RE_MOBILE = /(?<!\d)(?:\+?86[\s.\-]?)?1[3-9]\d(?:[\s.\-·]?\d{4}){2}(?!\d)/g;
 const RE_CODE18 = /(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])/g;
-const RE_CARD = /(?<![0-9A-Za-z])\d{4}(?:[\s-]?\d{4}){2}[\s-]?\d{4,7}(?![0-9A-Za-z])/g;
+/** An ID number written in groups (430181 19900101 1234). */
+const RE_ID_GROUPED = /(?<!\d)\d{6}[\s.\-]\d{8}[\s.\-]?\d{3}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{6}[\s.\-]?\d{8}[\s.\-]\d{3}[\dXx](?![0-9A-Za-z])/g;
+/** 16–19 digits, possibly in groups of three or four. */
+const RE_CARD = /(?<!\d)\d{4}(?:[\s.\-]?\d{3,4}){3,4}(?!\d)/g;
+const digitCount = (s: string): number => s.replace(/\D/g, '').length;
 
-/** Every validated personal number in the text, in order of appearance. */
 /** Region code, a plausible birth date, sequence and check character. */
 const ID_CARD_SHAPE = /^\d{6}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/;
 
+/** Every validated personal number in the text, in order of appearance. */
 export function scanPersonalData(text: string): PersonalDataMatch[] {
   const t = toHalfWidth(text);
   const found: PersonalDataMatch[] = [];
@@ -135,7 +140,11 @@ export function scanPersonalData(text: string): PersonalDataMatch[] {
     // A mistyped ID number (wrong check character) is still someone's ID number.
     else if (ID_CARD_SHAPE.test(normalizeCode(m[0]))) add('id_card', m);
   }
-  for (const m of t.matchAll(RE_CARD)) if (isValidBankCard(m[0])) add('bank_card', m);
+  for (const m of t.matchAll(RE_ID_GROUPED)) if (ID_CARD_SHAPE.test(normalizeCode(m[0]))) add('id_card', m);
+  for (const m of t.matchAll(RE_CARD)) {
+    const n = digitCount(m[0]);
+    if (n >= 16 && n <= 19 && isValidBankCard(m[0].replace(/\D/g, ''))) add('bank_card', m);
+  }
   for (const m of t.matchAll(RE_MOBILE)) if (isValidMobile(m[0])) add('mobile', m);
   return found.sort((a, b) => a.index - b.index);
 }
@@ -176,13 +185,15 @@ export function maskBankCard(s: string): string {
  */
 export function maskPersonalData(text: string): string {
   if (!text) return text;
-  let t = text;
+  // Full-width digits and letters (from Chinese input methods) are masked like any others.
+  let t = text.replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+  t = t.replace(RE_ID_GROUPED, (m) => (ID_CARD_SHAPE.test(normalizeCode(m)) ? maskIdCard(m) : m));
   t = t.replace(RE_CODE18, (m) => {
     const digits = m.replace(/\D/g, '').length;
     if (digits < 8) return m;
     return /^\d{17}[\dXx]$/.test(m) && isValidIdCard(m) ? maskIdCard(m) : maskCreditCode(m);
   });
-  t = t.replace(RE_CARD, (m) => maskBankCard(m));
+  t = t.replace(RE_CARD, (m) => (digitCount(m) >= 16 && digitCount(m) <= 19 ? maskBankCard(m) : m));
   t = t.replace(/(?<![0-9A-Za-z*])\d{16,19}(?![0-9A-Za-z])/g, (m) => maskBankCard(m));
   t = t.replace(RE_MOBILE, (m) => maskMobile(m));
   return t;

@@ -81,6 +81,9 @@ const RATING = /^([1-5１-５])\s*(?:分|星)?\s*(?:[，,。.!！:：\s]\s*([\s\
 const CONFIRM_AGAIN = /^(确认|确定|提交)$/;
 const NEW_REQUEST = /^(代办|帮我办|帮我代办|找人帮我办|能帮我办吗)/;
 
+/** Said when a clerk types a ticket command in a business owners' group. */
+const STAFF_PLACE_ONLY = '代办指令请在代办员工作群或与我的私聊里使用（群里有申请人以外的人，不能显示代办单详情）。';
+
 export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   const { store, catalogue, config } = deps;
   const clock = deps.clock ?? (() => new Date());
@@ -388,7 +391,12 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       const cmd = parseStaffCommand(text);
       if (ctx.isStaff) {
         await store.staff.touch(msg.senderId, msg.senderName, clock());
-        if (cmd) return staffCommand(cmd, msg, ctx);
+        if (cmd) {
+          // Ticket details and internal notes are for staff eyes: only in private chat or a staff group.
+          const staffPlace = msg.chatType === 'private' || config.staffRooms.some((r) => r.roomId === msg.chatId);
+          if (!staffPlace) return [reply(msg, STAFF_PLACE_ONLY)];
+          return staffCommand(cmd, msg, ctx);
+        }
       } else if (cmd && cmd.name !== '待办') {
         return nonStaffCommand(cmd, msg);
       }

@@ -123,3 +123,23 @@ describe('ID numbers with a wrong check character', () => {
     expect(findPersonalData('订单号 202611270000123456')).not.toContain('id_card');
   });
 });
+
+describe('numbers written the way people type them', () => {
+  it('finds and masks grouped, dotted and full-width numbers', async () => {
+    const { findPersonalData, maskPersonalData } = await import('../../src/privacy/pii.ts');
+    for (const [text, kind] of [
+      ['电话138.1234.5678', 'mobile'],
+      ['电话 138 1234 5678', 'mobile'],
+      ['手机１３８１２３４５６７８', 'mobile'],
+      ['身份证430181 19900101 1234', 'id_card'],
+      ['卡号 6222 0212 3456 7890 128', 'bank_card'],
+    ] as const) {
+      expect(findPersonalData(text), text).toContain(kind);
+      const masked = maskPersonalData(text);
+      expect(masked, text).toContain('*');
+      expect(masked.replace(/\D/g, '').length, text).toBeLessThan(text.replace(/[^\d０-９]/g, '').length);
+    }
+    expect(maskPersonalData('abc13812345678')).toBe('abc138****5678');
+    expect(maskPersonalData('永安镇政务服务中心，8:30-12:00，2020-04-28')).toBe('永安镇政务服务中心，8:30-12:00，2020-04-28');
+  });
+});

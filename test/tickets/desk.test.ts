@@ -240,6 +240,19 @@ describe.each(list)('ticket desk on $name', (backend) => {
     expect(to(inRoom, STAFF_ROOM)).toHaveLength(1); // the confirmation only
   });
 
+  it('refuses ticket commands from a clerk in a business owners\' group: no details leak there', async () => {
+    const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock });
+    await registerTicket(desk);
+    await desk.handle(privateMsg(CLERK, '备注 1 老板说私下给好处费（内部）'), staffCtx);
+    for (const cmd of ['查 1', '待办', '接单 1']) {
+      const r = await desk.handle(groupMsg(BIZ_ROOM, CLERK, cmd), staffCtx);
+      expect(textTo(r, BIZ_ROOM), cmd).toContain('代办员工作群或与我的私聊');
+      expect(textTo(r, BIZ_ROOM)).not.toContain('好处费');
+      expect(textTo(r, BIZ_ROOM)).not.toContain('张三');
+    }
+    expect((await store.tickets.get('1'))!.status).toBe('registered');
+  });
+
   it('交还 hands the conversation back to the bot', async () => {
     const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock });
     await registerTicket(desk);

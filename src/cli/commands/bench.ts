@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Engine, indexRoot } from '../../answering/engine.ts';
 import { generateKnowledge } from '../../bench/generate.ts';
-import { loadConfig } from '../../config/env.ts';
 import { createEmbeddings } from '../../retrieval/embeddings.ts';
 import { IndexStore } from '../../retrieval/index-store.ts';
+import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 import { readEvalCases } from './eval.ts';
 
@@ -50,7 +50,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--items <n>', '生成目录的事项数', '20000')
     .action((opts: { items: string }) => {
       const { io } = ctx;
-      const config = loadConfig(io.env, io.cwd);
+      const config = cliConfig(io);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'daiban-bench-'));
       const extra = Number(opts.items);
       const big = generateKnowledge(config.knowledgeDir, path.join(work, 'knowledge-big'), extra);
@@ -80,7 +80,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--eval-dir <dir>')
     .action(async (phase: string, opts: { evalDir?: string }) => {
       const { io } = ctx;
-      const config = loadConfig(io.env, io.cwd);
+      const config = cliConfig(io);
       const embeddings = createEmbeddings(config);
       const store = new IndexStore(indexRoot(config));
       if (phase === 'build') {

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/env.ts';
 import { formatProblem } from '../../errors.ts';
 import { summarize } from '../../knowledge/check.ts';
 import { loadKnowledge } from '../../knowledge/load.ts';
@@ -12,6 +11,7 @@ import { indexRoot } from '../../answering/engine.ts';
 import { groupUnanswered } from '../../knowledge/unanswered.ts';
 import { toSimplified } from '../../text/normalize.ts';
 import { UserInputError } from '../../errors.ts';
+import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 import { progressReporter } from '../runtime.ts';
 
@@ -24,7 +24,7 @@ export function registerKb(program: Command, ctx: CliContext): Command {
     .option('--json', '以 JSON 输出')
     .action((opts: { dir?: string; json?: boolean }) => {
       const { io } = ctx;
-      const dir = opts.dir ? path.resolve(io.cwd, opts.dir) : loadConfig(io.env, io.cwd).knowledgeDir;
+      const dir = opts.dir ? path.resolve(io.cwd, opts.dir) : cliConfig(io).knowledgeDir;
       const { knowledge, problems } = loadKnowledge(dir);
       const errors = problems.filter((p) => p.severity === 'error');
       const summary = knowledge && errors.length === 0 ? summarize(knowledge) : null;
@@ -59,7 +59,7 @@ export function registerKb(program: Command, ctx: CliContext): Command {
     .description('检查知识库并重建检索索引；出错时保留旧索引继续服务')
     .action(async () => {
       const { io } = ctx;
-      const config = loadConfig(io.env, io.cwd);
+      const config = cliConfig(io);
       const store = new IndexStore(indexRoot(config));
       const progress = progressReporter(io);
       try {
@@ -89,7 +89,7 @@ export function registerKb(program: Command, ctx: CliContext): Command {
     .option('--force', '覆盖已有的 CSV')
     .action(async (file: string, opts: { town: string; dir?: string; force?: boolean }) => {
       const { io } = ctx;
-      const dir = opts.dir ? path.resolve(io.cwd, opts.dir) : loadConfig(io.env, io.cwd).knowledgeDir;
+      const dir = opts.dir ? path.resolve(io.cwd, opts.dir) : cliConfig(io).knowledgeDir;
       const town = toSimplified(opts.town.trim());
       const target = path.join(dir, 'lists', `${town}.csv`);
       if (fs.existsSync(target) && !opts.force) {
@@ -120,7 +120,7 @@ export function registerKb(program: Command, ctx: CliContext): Command {
         since = new Date(`${opts.since}T00:00:00+08:00`);
         if (Number.isNaN(since.getTime())) throw new UserInputError(`--since 应为 YYYY-MM-DD，收到「${opts.since}」`);
       }
-      const config = loadConfig(io.env, io.cwd);
+      const config = cliConfig(io);
       // The database layer is loaded only by commands that use it.
       const { openStore } = await import('../../store/index.ts');
       const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });

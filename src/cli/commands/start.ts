@@ -1,7 +1,7 @@
 // `daiban start`: the WeChat bot with the configured puppet, or the local
 // demo (terminal chat on a simulated WeChat) when no puppet is configured.
 import type { Command } from 'commander';
-import { loadConfig, withDotenv } from '../../config/env.ts';
+import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 
 export function registerStart(program: Command, ctx: CliContext): void {
@@ -10,7 +10,7 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .description('启动微信机器人；未配置 WECHATY_PUPPET 时运行本地演示（终端里模拟群聊和私聊）')
     .action(async () => {
       const { io } = ctx;
-      const config = loadConfig(withDotenv(io.env, io.cwd), io.cwd);
+      const config = cliConfig(io);
       if (config.puppet) {
         const { startBot } = await import('../../../bot/main.ts');
         const running = await startBot(config, { io });

@@ -3,13 +3,13 @@
 // codes (it is often pasted around); `show` prints them in full (the clerk
 // needs them to call the requester) — pass --mask to hide them.
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/env.ts';
 import { UserInputError } from '../../errors.ts';
 import { maskCreditCode, maskMobile } from '../../privacy/pii.ts';
 import type { Store } from '../../store/index.ts';
 import { detailText, limitText } from '../../tickets/messages.ts';
 import { parseStatus, parseTicketRef, STATUS_LABELS, STATUSES, type Ticket } from '../../tickets/model.ts';
 import { formatLocal } from '../../tickets/worktime.ts';
+import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 
 const maskTicket = (t: Ticket): Ticket => ({
@@ -28,7 +28,7 @@ const asJson = (t: Ticket) => ({
 });
 
 async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): Promise<T> {
-  const config = loadConfig(ctx.io.env, ctx.io.cwd);
+  const config = cliConfig(ctx.io);
   // The database layer is loaded only by commands that use it.
   const { openStore } = await import('../../store/index.ts');
   const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
