@@ -85,4 +85,36 @@ describe('index store', () => {
     expect(await engine.load()).toBe(true);
     expect(engine.version).toBe(version);
   });
+
+  it('rebuilds at start when an index file is unreadable', async () => {
+    const { config, store } = setup();
+    await openAnswerer(config);
+    fs.writeFileSync(path.join(store.currentDir()!, 'lexical.json'), '{"trunc');
+    const engine = await openAnswerer(config);
+    expect((await engine.ask('甲镇能办食品经营许可吗')).status).toBe('answered');
+  });
+
+  it('keeps serving when a newly built index cannot be read', async () => {
+    const { kb, config, store } = setup();
+    const engine = await openAnswerer(config);
+    const before = engine.version;
+    await store.build(kb, new HashEmbeddings());
+    fs.writeFileSync(path.join(store.currentDir()!, 'knowledge.json'), 'not json');
+    await engine.refresh(true);
+    expect(engine.version).toBe(before);
+    expect((await engine.ask('甲镇能办食品经营许可吗')).status).toBe('answered');
+  });
+
+  it('answers from the other retrievers when embedding the question fails', async () => {
+    const { config } = setup();
+    class Failing extends HashEmbeddings {
+      override async embedQuery(): Promise<number[]> {
+        throw new Error('embeddings endpoint down');
+      }
+    }
+    const engine = await openAnswerer(config, { embeddings: new Failing() });
+    const r = await engine.ask('甲镇能办食品经营许可吗');
+    expect(r.status).toBe('answered');
+    expect(r.matches[0]!.item).toBe('食品经营许可');
+  });
 });
