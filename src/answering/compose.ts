@@ -209,6 +209,8 @@ export class Composer {
       材料: items
         .map((item) => `「${item.name}」：${item.materials.length ? item.materials.join('、') : '知识库暂无材料清单'}`)
         .join('\n'),
+      时限: items.map((item) => `「${item.name}」：${timeText(item) ?? '知识库暂无时限'}`).join('\n') + '\n帮办代办不额外增加时间。',
+      费用: items.map((item) => `「${item.name}」：${item.fee}`).join('\n') + '\n帮办代办免费。',
     };
     if (town) followups['地址'] = centreText(town.centre, this.hotline);
     return { answer: fit(lines, '回复「材料」查看各项材料；回复「代办」可一次申请帮办全部事项（免费）。'), followups };
@@ -229,6 +231,18 @@ export class Composer {
       }
     }
     return { answer: fit([...new Set(lines)], `想知道某个事项能不能在镇上办，直接问我，例如「${this.example}」。`), followups };
+  }
+
+  /** A place the knowledge has no list for: say which places it covers. */
+  unknownPlace(place: string): string {
+    const towns = this.k.regions.towns.map((t) => t.name).join('、');
+    return [
+      `抱歉，我这里没有「${place}」的下放事项清单，不能告诉您那里能不能办。`,
+      `目前能查的是：${towns}，以及${this.k.regions.county.centre.name}。`,
+      this.hotline ? `其他地方的事项请拨打 ${this.hotline} 政务服务便民热线咨询。` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
   }
 
   noMatch(question: string): string {

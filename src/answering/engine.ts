@@ -175,6 +175,12 @@ export class Engine implements Answerer {
   private loading: Promise<void> | null = null;
   private rejectedVersion: string | null = null;
 
+  /** The county (its centre and facts) in the shape of a town, for town_info replies. */
+  private countyAsTown(): Town {
+    const c = this.knowledge.regions.county;
+    return { name: c.name, kind: '镇', aliases: c.aliases, centre: c.centre, facts: c.facts };
+  }
+
   towns(): string[] {
     return this.knowledge.regions.towns.map((t) => t.name);
   }
@@ -480,6 +486,9 @@ export class Engine implements Answerer {
 
     const named = u.townsIn(raw);
     const bound = opts.boundTown ? u.resolveTown(opts.boundTown) : null;
+    // A place we have no list for is never answered as the group's town.
+    const unknown = named.length ? [] : u.unknownPlaces(raw);
+    if (unknown.length) return this.result('no_match', null, [], this.composer.unknownPlace(unknown[0]!));
     const town = named[0]?.town ?? bound ?? null;
     const query = u.withoutTowns(raw);
 
@@ -501,18 +510,25 @@ export class Engine implements Answerer {
     const conf = top?.confidence ?? 0;
     const matches = this.matches(cands, town);
     const near = matches.filter((m) => m.score > 0).slice(0, 3);
-    const factTowns = named.length ? named.map((n) => n.town) : bound ? [bound] : this.knowledge.regions.towns;
+    const county = this.countyAsTown();
+    const factTowns = [...(named.length ? named.map((n) => n.town) : bound ? [bound] : this.knowledge.regions.towns), county];
     const townKnown = named.length > 0 || !!bound;
 
     // An item named outright wins; otherwise strong town facts, help and scope come first.
     if (conf < 0.99) {
       if (u.isOutOfScope(norm) && conf < MIN_CONFIDENCE) return this.result('out_of_scope', town, near, this.composer.outOfScope());
-      const facts = u.facts(raw, factTowns);
+      if (u.asksCountyCentre(raw) && conf < MIN_CONFIDENCE) {
+        return this.result('town_info', null, [], this.composer.townInfo([{ town: county, fact: CENTRE_FACT }]));
+      }
+      let facts = u.facts(raw, factTowns);
+      // A distinctive fact of another town (吹哨报到 asked in a 永安镇 group) is still worth answering.
+      if (!facts.length && !named.length) facts = u.facts(raw, this.knowledge.regions.towns).filter((f) => f.score >= 4);
       const strongest = facts[0]?.score ?? 0;
       if (facts.length && (conf < MIN_CONFIDENCE ? townKnown || strongest >= 3 : strongest >= 4)) {
         // "Where is the centre / when does it open" gets the address and hours first.
         const centre = town && townKnown && u.asksCentre(raw) ? [{ town, fact: CENTRE_FACT, score: 0 }] : [];
-        return this.result('town_info', townKnown ? town : null, [], this.composer.townInfo([...centre, ...facts]));
+        const townOfFacts = facts.every((f) => f.town === county) ? null : townKnown ? town : null;
+        return this.result('town_info', townOfFacts, [], this.composer.townInfo([...centre, ...facts]));
       }
       if (u.isHelp(raw)) return this.result('help', town, [], this.composer.help());
     }

@@ -70,7 +70,7 @@ class Dictionary<T> {
   }
 }
 
-const HELP = /^(你好|您好|hi|hello|哈喽|嗨|在吗|在不在|有人吗|帮助|help|菜单|功能|使用说明|说明)+[!！。.~～]*$|你(能|会|可以)(做|干|帮我?(做|办)?)(什么|啥|哪些)|你是(谁|干什么的|做什么的)|怎么用|如何使用|有(哪些|什么)功能|^你好.{0,4}(咨询|问一下|请问)/i;
+const HELP = /^(你好|您好|hi|hello|哈喽|嗨|在吗|在不在|有人吗|帮助|help|菜单|功能|使用说明|说明|谢谢|谢谢你|多谢|好的|收到|明白了|知道了)+[!！。.~～]*$|你(能|会|可以)(做|干|帮我?(做|办)?)(什么|啥|哪些)|你是(谁|干什么的|做什么的)|怎么用|如何使用|有(哪些|什么)功能|^你好.{0,4}(咨询|问一下|请问)/i;
 
 const OUT_OF_SCOPE = new RegExp(
   [
@@ -97,9 +97,16 @@ export const FOLLOWUPS: Record<string, RegExp> = {
 };
 
 /** The question asks which formalities a goal needs. */
-const SCENARIO_ASK = /(要|需要|得|该)(办|审批|申请)?(哪些|什么|啥|些啥)(证|手续|照|审批|许可)?|哪些(证|手续|审批)|办(啥|什么)(证|手续)/;
+const SCENARIO_ASK = /(要|需要|得|该)(办|审批|申请)(哪些|什么|啥|些啥)|(哪些|什么|啥|些啥)(证|手续|审批|许可)|办(啥|什么)(证|手续)|审批哪些/;
 
-const CENTRE_WORDS = /地址|在哪|在什么地方|位置|上班|几点|时间|开门|周末|周六|周日|电话|窗口|服务中心|政务中心|便民服务/;
+/** The question is about a service centre itself: a centre noun, or its address, hours or phone. */
+const CENTRE_WORDS = /服务中心|政务中心|办事大厅|便民服务|大厅|窗口|地址|上班|几点|办公时间|开门|周末|周六|周日|电话/;
+/** The county's own centre is meant (浏阳市政务服务中心, 市政务中心, 市民中心). */
+const COUNTY_CENTRE = /(市|县)(政务服务中心|政务中心|政务大厅|民中心|行政服务中心)/;
+/** A place named like a town (古港镇, 某某乡, 某某街道) or the prefecture. */
+const PLACE = /[\u4e00-\u9fff]{2}(镇|乡)|[\u4e00-\u9fff]{2,3}街道/g;
+/** Characters that never start or sit inside a place name here (在镇上, 哪些镇, 可以在乡镇). */
+const NOT_PLACE = /[在的能可以办到去上里个镇乡街了吗我你他她这那哪些和与从各本每全该]/;
 
 /** Stands for "the town's service centre" in town_info replies. */
 export const CENTRE_FACT: Fact = { topic: '服务中心', text: '', keywords: [] };
@@ -185,10 +192,16 @@ export class Understander {
     let best: { s: Scenario; rest: string } | null = exact
       ? { s: exact.value, rest: c.slice(0, exact.start) + ' ' + c.slice(exact.start + exact.key.length) }
       : null;
+    // A loose (bigram) match never overrides an item the question names outright,
+    // unless that item is part of the bundle (「盖房子要审批哪些」 is 农村建房).
     if (!best && SCENARIO_ASK.test(c)) {
+      const named = this.namedItems(c)
+        .filter((n) => n.key.length >= 3)
+        .map((n) => this.k.items[n.id]!.name);
       const q = Understander.bigrams(c);
       let top = 0;
       for (const { s, grams } of this.scenarioGrams) {
+        if (named.some((name) => !s.items.some((i) => this.index.item(i)?.name === name))) continue;
         const hit = grams.filter((g) => q.has(g));
         const r = grams.length ? hit.length / grams.length : 0;
         if (r >= 0.5 && r > top) {
@@ -200,8 +213,10 @@ export class Understander {
       }
     }
     if (!best) return null;
-    const named = this.namedItems(best.rest).filter((n) => n.key.length >= 3);
-    return named.length ? null : best.s;
+    // After an exact scenario name, any item named outright wins (「拉货的营运证要什么材料」);
+    // a loose match already excluded items outside its bundle.
+    if (exact && this.namedItems(best.rest).some((n) => n.key.length >= 3)) return null;
+    return best.s;
   }
 
   isHelp(text: string): boolean {
@@ -217,9 +232,31 @@ export class Understander {
   }
 
   followup(text: string): string | null {
-    const c = compact(text).replace(/[吗呢呀啊]$/, '');
-    for (const [key, re] of Object.entries(FOLLOWUPS)) if (re.test(c)) return key;
+    const c = compact(text);
+    const bare = c.replace(/[吗呢呀啊]$/, '');
+    for (const [key, re] of Object.entries(FOLLOWUPS)) if (re.test(c) || re.test(bare)) return key;
     return null;
+  }
+
+  /** The question names the county's own service centre. */
+  asksCountyCentre(text: string): boolean {
+    return COUNTY_CENTRE.test(compact(text)) || compact(text).includes(compact(this.k.regions.county.centre.name));
+  }
+
+  /** Town-like place names in the text that the knowledge does not know (古港镇), or []. */
+  unknownPlaces(text: string): string[] {
+    const c = compact(text);
+    const known = new Set(this.k.regions.towns.flatMap((t) => [t.name, ...t.aliases].map(compact)));
+    const out: string[] = [];
+    for (const m of c.matchAll(PLACE)) {
+      const name = m[0];
+      // 「在镇上」「本镇」 and known names (or names containing one) are not unknown places.
+      if ([...known].some((k) => name.includes(k) || k.includes(name))) continue;
+      const stem = name.replace(/(镇|乡|街道)$/, '');
+      if (NOT_PLACE.test(stem)) continue;
+      out.push(name);
+    }
+    return [...new Set(out)];
   }
 
   /**

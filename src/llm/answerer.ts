@@ -178,7 +178,13 @@ export class LlmAnswerer implements Answerer {
   facts(result: AnswerResult): { facts: Record<string, unknown>; items: string[] } {
     const k = this.engine.knowledge;
     const cat = this.engine.catalogue();
-    const county = { name: k.regions.county.name, centre: centreFacts(k.regions.county.centre), ...(k.regions.county.hotline ? { hotline: k.regions.county.hotline } : {}) };
+    const county = {
+      name: k.regions.county.name,
+      centre: centreFacts(k.regions.county.centre),
+      ...(k.regions.county.hotline ? { hotline: k.regions.county.hotline } : {}),
+      // County-wide facts (帮办代办 is free …) can be part of a town_info reply.
+      facts: k.regions.county.facts.map((f) => `${f.topic}：${f.text}`),
+    };
     const town = result.town ? cat.town(result.town) : undefined;
     if (result.status === 'town_info') {
       const towns = k.regions.towns.filter((t) => result.answer.includes(t.name) || t.name === result.town);

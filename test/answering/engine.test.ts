@@ -185,6 +185,22 @@ describe('answers', () => {
     expect(elsewhere.answer).not.toContain(item.materials[0]!);
   });
 
+  it('answers 要钱吗 and 多久 as follow-ups, also after a scenario', async () => {
+    await ask('永安镇能办食品经营许可吗', undefined, 'conv-fee');
+    expect((await ask('要钱吗', undefined, 'conv-fee')).answer).toContain('收费：不收费');
+    await ask('开饭店要办哪些证', '永安镇', 'conv-sc');
+    const time = await ask('多久', '永安镇', 'conv-sc');
+    expect(time.answer).toContain('「食品经营许可」：承诺5个工作日');
+  });
+
+  it('never answers a town it has no list for as the group\'s town', async () => {
+    const r = await ask('古港镇能办食品经营许可吗', '永安镇');
+    expect(r.status).toBe('no_match');
+    expect(r.answer).toContain('没有「古港镇」的下放事项清单');
+    expect(r.answer).not.toContain('✅');
+    expect((await ask('在镇上能办食品经营许可吗', '永安镇')).status).toBe('answered');
+  });
+
   it('says plainly when it does not know, logs the question and offers a human', async () => {
     const before = unanswered.entries.length;
     const r = await ask('办护照要什么材料');
