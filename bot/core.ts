@@ -6,6 +6,7 @@ import { openAnswerer, type Engine } from '../src/answering/engine.ts';
 import { withLlm } from '../src/llm/answerer.ts';
 import { createAssistant, type Assistant } from '../src/assistant/assistant.ts';
 import type { Config } from '../src/config/env.ts';
+import { ConfigError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import type { BuildProgress } from '../src/retrieval/index-store.ts';
 import { openStore, type Store } from '../src/store/index.ts';
@@ -29,11 +30,12 @@ export interface CoreOptions {
   openStore?: () => Promise<Store>;
 }
 
-export async function openCore(config: Config, opts: CoreOptions): Promise<Core> {
+export async function openCore(configIn: Config, opts: CoreOptions): Promise<Core> {
   const { logger } = opts;
-  const store = await (opts.openStore?.() ?? openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath }));
+  const store = await (opts.openStore?.() ?? openStore({ databaseUrl: configIn.databaseUrl, sqlitePath: configIn.sqlitePath }));
   try {
-    const offline = await openAnswerer(config, { logger, onProgress: opts.onProgress, unanswered: store.unanswered });
+    const offline = await openAnswerer(configIn, { logger, onProgress: opts.onProgress, unanswered: store.unanswered });
+    const config = withStaffRoomTowns(configIn, offline);
     // With a model configured, questions are also rewritten and replies reworded (src/llm), never ungrounded.
     const answerer = config.openai
       ? withLlm(offline, config.openai, { logger, budgetFile: path.join(config.dataDir, 'llm-usage.json') })
@@ -74,4 +76,21 @@ export async function openCore(config: Config, opts: CoreOptions): Promise<Core>
     await store.close();
     throw err;
   }
+}
+
+/**
+ * STAFF_ROOMS may name a town by short or Traditional name (r1@chatroom=永安);
+ * tickets carry the full name, so resolve it once, and refuse unknown towns
+ * instead of quietly routing every town's tickets to every staff room.
+ */
+export function withStaffRoomTowns(config: Config, towns: { resolveTown(name: string): string | null; towns(): string[] }): Config {
+  const problems: { variable: string; value: string; expected: string }[] = [];
+  const staffRooms = config.staffRooms.map((r) => {
+    if (!r.town) return r;
+    const town = towns.resolveTown(r.town);
+    if (!town) problems.push({ variable: 'STAFF_ROOMS', value: `${r.roomId}=${r.town}`, expected: `知识库里的镇（街道）：${towns.towns().join('、')}` });
+    return { ...r, town };
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return { ...config, staffRooms };
 }

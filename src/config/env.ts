@@ -22,8 +22,9 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
     .default(def ? 'true' : 'false')
     .transform((v) => (v === '' ? def : ['true', '1', 'yes'].includes(v)));
+/** A whole number; an empty value (a blanked line in .env) means the default, not 0. */
 const int = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(def));
 
 /** A token bucket written as `capacity/seconds`, e.g. `5/60`: 5 messages, refilled over 60 s. */
 const bucket = (def: string) =>

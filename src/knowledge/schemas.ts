@@ -12,7 +12,13 @@ const textList = z.array(nonEmpty);
 /** Dates in files are written YYYY-MM-DD; YAML may hand us a Date object. */
 export const isoDate = z.preprocess(
   (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
-  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期应写成 YYYY-MM-DD，例如 2020-04-28' }),
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期应写成 YYYY-MM-DD，例如 2020-04-28' })
+    .refine((v) => {
+      const d = new Date(`${v}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
+    }, { message: '不是存在的日期（月份 01-12，日期不超过当月天数）' }),
 );
 
 /** A time limit in working days, or 即办 (same day). */

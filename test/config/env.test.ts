@@ -54,6 +54,12 @@ describe('loadConfig', () => {
     expect(msg).not.toContain('hunter22');
   });
 
+  it('treats an empty number as its default, not as 0', () => {
+    const c = loadConfig({ OPENAI_API_KEY: 'sk-x', OPENAI_DAILY_TOKEN_BUDGET: '', MAX_MESSAGE_AGE_SECONDS: ' ' });
+    expect(c.openai!.dailyTokenBudget).toBe(200_000);
+    expect(c.maxMessageAgeMs).toBe(120_000);
+  });
+
   it('reads .env, with the real environment winning', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, '.env'), 'BOT_NAME=小帮手\nDATA_DIR=var\n');

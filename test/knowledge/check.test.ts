@@ -82,6 +82,14 @@ describe('knowledge checker', () => {
     expect(warnings.some((p) => p.field === '法定时限')).toBe(false);
   });
 
+  it('rejects dates that do not exist', () => {
+    const dir = knowledgeCopy();
+    fs.writeFileSync(path.join(dir, 'guides', 'food.md'), '---\nitem: 食品经营许可\nupdated: 2025-13-01\nsource: 示例整理\n---\n正文。\n');
+    const errors = loadKnowledge(dir).problems.filter((p) => p.severity === 'error');
+    expect(errors[0]).toMatchObject({ file: 'guides/food.md', line: 3, field: 'updated' });
+    expect(errors[0]!.message).toContain('不是存在的日期');
+  });
+
   it('names a missing folder', () => {
     const { knowledge, problems } = loadKnowledge('/nonexistent/knowledge');
     expect(knowledge).toBeNull();
