@@ -223,6 +223,10 @@ function checkCompany(raw: string): Checked<string> {
   if (looksLikePhone(t) || looksLikeCode(t) || /^\d+$/.test(t)) {
     return { ok: false, text: '请先回复企业名称（个体户回复个体户名称），例如「浏阳市某某餐饮店」。' };
   }
+  // Several things in one line that could not be told apart (a phone number, 「无」, a name …).
+  if (/1[3-9]\d{9}/.test(toHalfWidth(t).replace(/[\s.-]/g, '')) || t.split(/[\s,，、;；]+/).filter(Boolean).length >= 3) {
+    return { ok: false, text: '这条消息里像是有好几项，我没能分清。请先只回复企业名称（个体户名称），其余的我会一项一项问您。' };
+  }
   if (t.length < 2 || t.length > 60) return { ok: false, text: '企业名称应为2到60个字，请按营业执照上的名称回复。' };
   return { ok: true, value: t };
 }
@@ -275,6 +279,8 @@ function recognise(text: string, step: Step): Found | null {
     if (looksLikePhone(tok) && !found.phone) found.phone = tok;
     // 「无」 among other fields answers the credit code, when that is still to come.
     else if (NONE.test(tok) && found.creditCode === undefined && FIELDS.indexOf(step as Field) <= FIELDS.indexOf('creditCode')) found.creditCode = tok;
+    // A later 「无」 (after the code) answers 已备材料.
+    else if (NONE.test(tok) && found.creditCode !== undefined && found.materials === undefined) found.materials = tok;
     else if (looksLikeCode(tok) && !found.creditCode) found.creditCode = tok;
     else texts.push(tok);
   }
@@ -298,6 +304,13 @@ function recognise(text: string, step: Step): Found | null {
   return kinds >= 2 || labelled > 0 ? found : null;
 }
 
+/** The message carries at least one labelled field (手机：…, 企业名称：…). */
+const hasLabel = (text: string): boolean =>
+  toHalfWidth(text)
+    .replace(/([:：])\s+/g, '$1')
+    .split(/[\s,，、;；\n]+/)
+    .some((tok) => LABELS.some(([re]) => re.test(tok)));
+
 // ---- the step function ------------------------------------------------------
 
 export function stepDialog(state: DialogState, rawText: string, env: DialogEnv): DialogOutcome {
@@ -305,26 +318,31 @@ export function stepDialog(state: DialogState, rawText: string, env: DialogEnv):
   if (CANCEL.test(text)) return { kind: 'cancelled', text: '已取消这次代办登记，没有保存任何单据。需要时再发「代办」即可。' };
   if (state.step === 'done') return ask(state, question('done', state));
 
+  // 重填 and 修改 X work at every step, not only on the summary.
+  if (/^(重填|重新填写|重新填|从头)$/.test(text)) {
+    const s: DialogState = { ...state, fields: {}, editing: false };
+    s.step = nextStep(s);
+    return ask(s, `好的，从头再填。\n${question(s.step, s)}`);
+  }
+  const edit = /^(修改|改)\s*(.*)$/.exec(text);
+  if (edit) {
+    const which = edit[2]!.trim();
+    const field = EDIT_ALIASES[which];
+    if (!which || !field) {
+      return ask(state, '要修改哪一项？回复「修改 名称」「修改 代码」「修改 联系人」「修改 手机」或「修改 材料」；「重填」从头再填。');
+    }
+    const s = { ...state, step: field, editing: true };
+    return ask(s, question(field, s));
+  }
+
   if (state.step === 'confirm') {
     if (CONFIRM.test(text)) return { kind: 'confirm', state };
-    if (/^(重填|重新填写|重新填|从头)$/.test(text)) {
-      const s: DialogState = { ...state, fields: {}, editing: false };
-      s.step = nextStep(s);
-      return ask(s, `好的，从头再填。\n${question(s.step, s)}`);
+    // Only a labelled field ("手机：139…") is taken as an edit here; free text
+    // such as 「营业执照、身份证」 must never overwrite the company or contact.
+    if (hasLabel(rawText)) {
+      const found = recognise(rawText, 'company');
+      if (found) return applyFound({ ...state, editing: true }, found);
     }
-    const edit = /^(修改|改)\s*(.*)$/.exec(text);
-    if (edit) {
-      const which = edit[2]!.trim();
-      const field = EDIT_ALIASES[which];
-      if (!which || !field) {
-        return ask(state, '要修改哪一项？回复「修改 名称」「修改 代码」「修改 联系人」「修改 手机」或「修改 材料」；「重填」从头再填。');
-      }
-      const s = { ...state, step: field, editing: true };
-      return ask(s, question(field, s));
-    }
-    // A field typed straight away ("手机：139…") is taken as an edit.
-    const found = recognise(rawText, 'company');
-    if (found) return applyFound({ ...state, editing: true }, found);
     return ask(state, '请回复「确认」提交；「修改 手机」等修改某一项；「取消」放弃。');
   }
 

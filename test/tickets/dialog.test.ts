@@ -27,6 +27,43 @@ const stateOf = (o: DialogOutcome) => {
   return o.state;
 };
 
+describe('registration dialog never stores the wrong thing', () => {
+  it('understands 修改 X at any step, not only on the summary', () => {
+    const outs = run(start().state, '张记餐馆 91350100M000100Y43 张三 13812345678', '修改 手机');
+    const s = stateOf(last(outs));
+    expect(s.step).toBe('phone');
+    expect(s.fields.materials).toBeUndefined();
+    expect(textOf(last(outs))).toContain('手机');
+  });
+
+  it('does not let free text on the summary overwrite the company or contact', () => {
+    const outs = run(start().state, '浏阳市某某餐饮店', '无', '张三', '13812345678', '无', '营业执照、身份证');
+    const s = stateOf(last(outs));
+    expect(s.step).toBe('confirm');
+    expect(s.fields.company).toBe('浏阳市某某餐饮店');
+    expect(s.fields.contact).toBe('张三');
+    expect(textOf(last(outs))).toContain('确认');
+    // A labelled field is still an edit.
+    const edited = stateOf(last(run(s, '手机：13912345678')));
+    expect(edited.fields.phone).toBe('13912345678');
+  });
+
+  it('reads every field of 「张记餐馆 无 张三 13812345678 无」, the second 无 as 已备材料', () => {
+    const s = stateOf(last(run(start().state, '张记餐馆 无 张三 13812345678 无')));
+    expect(s.step).toBe('confirm');
+    expect(s.fields).toMatchObject({ company: '张记餐馆', creditCode: null, contact: '张三', phone: '13812345678', materials: null });
+  });
+
+  it('refuses a company name that is really several answers it could not tell apart', () => {
+    for (const line of ['我叫王五，电话13912345678，店名浏阳市王五小吃店，没有执照', '张记餐馆 无 张三 1381234567 无']) {
+      const o = last(run(start().state, line));
+      const s = stateOf(o);
+      expect(s.fields.company, line).toBeUndefined();
+      expect(textOf(o)).toContain('企业名称');
+    }
+  });
+});
+
 describe('registration dialog', () => {
   it('starts with the items and the first question (企业名称)', () => {
     const { state, text } = start();
