@@ -310,7 +310,11 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
           .updateTable('tickets')
           .set(set)
           .where('id', '=', id)
+          // Optimistic check on everything a decision was based on: two clerks
+          // transferring (or one transferring, one handing back) at once must not both win.
           .where('status', '=', before.status)
+          .where((eb) => (before.assigneeId === null ? eb('assignee_id', 'is', null) : eb('assignee_id', '=', before.assigneeId)))
+          .where('conversation_held', '=', before.conversationHeld ? 1 : 0)
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) !== 1) {
           return { ok: false, reason: `#${id} 刚刚被其他人改动了，请用「查 ${id}」看看最新状态再操作。` };
