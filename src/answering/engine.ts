@@ -451,6 +451,8 @@ export class Engine implements Answerer {
 
   private remember(conversation: string, result: AnswerResult): void {
     const now = Date.now();
+    // Re-inserted so that the map's order is least recently used first.
+    this.conversations.delete(conversation);
     this.conversations.set(conversation, { at: now, followups: result.followups, result });
     if (this.conversations.size > 5000) {
       for (const [k, v] of this.conversations) if (now - v.at > 30 * 60_000 || this.conversations.size > 5000) this.conversations.delete(k);

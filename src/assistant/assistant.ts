@@ -196,9 +196,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
 
   async function handle(raw: IncomingMessage): Promise<OutgoingReply[]> {
     const staff = isStaff(raw.senderId, raw.chatType === 'group' ? raw.chatId : undefined);
-    // Staff, and people answering a dialog or talking with their clerk, are not rate limited.
+    // Staff are not rate limited; people answering a dialog or talking with their clerk get a larger allowance.
     const paced = raw.chatType === 'private' && !!desk && (await desk.inConversation(raw.senderId).catch(() => false));
-    const decision = await gate.check(raw, { rateExempt: staff || paced });
+    const decision = await gate.check(raw, { rateExempt: staff, paced });
     if (decision.action === 'drop') {
       logger.debug({ id: raw.id, chat: raw.chatId, reason: decision.reason }, 'message dropped');
       return [];

@@ -17,6 +17,9 @@ export type GateConfig = Pick<
 export const SEEN_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Said once when a person first runs out of tokens. */
+/** How much larger the allowance of a person in a human-paced conversation is. */
+export const PACED_FACTOR = 5;
+
 export const RATE_NOTICE = '您发得有点快，请稍等一会儿再问～';
 
 export type DropReason =
@@ -42,7 +45,8 @@ export type GateDecision =
 export type Via = 'private' | 'mention' | 'prefix' | 'staff_room';
 
 export interface Gate {
-  check(msg: IncomingMessage, opts?: { rateExempt?: boolean }): Promise<GateDecision>;
+  /** rateExempt: staff; paced: a person in a dialog or a clerk conversation (a larger allowance). */
+  check(msg: IncomingMessage, opts?: { rateExempt?: boolean; paced?: boolean }): Promise<GateDecision>;
   /** Frees memory of refilled buckets. */
   prune(now: number): void;
 }
@@ -59,6 +63,8 @@ export interface GateDeps {
 export function createGate({ config, seen, clock = Date.now, botId }: GateDeps): Gate {
   const persons = new TokenBuckets(config.ratePerson);
   const groups = new TokenBuckets(config.rateGroup);
+  /** People answering a dialog or talking with their clerk type faster: five times the allowance, still bounded. */
+  const paced = new TokenBuckets({ capacity: config.ratePerson.capacity * PACED_FACTOR, perSeconds: config.ratePerson.perSeconds });
   /** People who were told they are too fast and have not been served since. */
   const noticed = new Set<string>();
   const allowlist = new Set(config.groupAllowlist);
@@ -100,7 +106,8 @@ export function createGate({ config, seen, clock = Date.now, botId }: GateDeps):
       if (!(await seen.firstSeen(msg.id, now, SEEN_TTL_MS))) return { action: 'drop', reason: 'duplicate' };
 
       if (!opts.rateExempt) {
-        if (!persons.has(msg.senderId, now)) {
+        const buckets = opts.paced ? paced : persons;
+        if (!buckets.has(msg.senderId, now)) {
           if (noticed.has(msg.senderId)) return { action: 'drop', reason: 'rate_limited_person' };
           noticed.add(msg.senderId);
           return { action: 'notice', reason: 'rate_limited_person', text: RATE_NOTICE };
@@ -109,7 +116,7 @@ export function createGate({ config, seen, clock = Date.now, botId }: GateDeps):
           return { action: 'drop', reason: 'rate_limited_group' };
         }
         noticed.delete(msg.senderId);
-        persons.take(msg.senderId, now);
+        buckets.take(msg.senderId, now);
         if (msg.chatType === 'group') groups.take(msg.chatId, now);
       }
       return { action: 'pass', message: { ...msg, text }, via };
@@ -117,7 +124,10 @@ export function createGate({ config, seen, clock = Date.now, botId }: GateDeps):
 
     prune(now) {
       persons.prune(now);
+      paced.prune(now);
       groups.prune(now);
+      // A notice is owed again once the person's allowance has come back.
+      for (const id of noticed) if (persons.has(id, now)) noticed.delete(id);
     },
   };
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAssistant, type AssistantDeps } from '../../src/assistant/assistant.ts';
 import * as T from '../../src/assistant/texts.ts';
-import { RATE_NOTICE } from '../../src/assistant/gate.ts';
+import { PACED_FACTOR, RATE_NOTICE } from '../../src/assistant/gate.ts';
 import type { IncomingMessage, TicketDesk } from '../../src/assistant/types.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { Catalogue } from '../../src/knowledge/catalogue.ts';
@@ -119,15 +119,16 @@ describe('assistant', () => {
     expect(desk.handled.map((h) => h.msg.text)).toEqual(['确认', '接单 1']);
   });
 
-  it('does not rate-limit someone answering a ticket dialog, but does limit others', async () => {
+  it('gives someone answering a ticket dialog a larger allowance, still bounded, and limits others normally', async () => {
     const desk = new RecordingDesk();
     const { assistant } = make({ desk });
     desk.conversing.add('zhang');
     const capacity = config.ratePerson.capacity;
-    for (let i = 0; i < capacity + 3; i++) {
+    for (let i = 0; i < capacity * PACED_FACTOR; i++) {
       const replies = await assistant.handleMessage(priv(`第${i}步`));
       expect(replies[0]!.text).not.toBe(RATE_NOTICE);
     }
+    expect((await assistant.handleMessage(priv('刷屏')))[0]!.text).toBe(RATE_NOTICE);
     const other = (text: string) => priv(text, { chatId: 'wang', senderId: 'wang', senderName: '王会计' });
     const texts: string[] = [];
     for (let i = 0; i < capacity + 2; i++) texts.push(...(await assistant.handleMessage(other(`问题${i}`))).map((r) => r.text));
