@@ -244,6 +244,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
 
     if (isHumanRequest(msg.text)) return humanRequest(msg, town);
+    if (/^(取消|撤销|算了|不办了)$/.test(msg.text.trim())) return [to(msg, T.NOTHING_TO_CANCEL)];
 
     const proxy = parseProxyRequest(msg.text);
     if (proxy) return proxyRequest(msg, proxy.rest, town);

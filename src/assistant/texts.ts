@@ -62,3 +62,5 @@ export const humanForStaff = (who: string, where: string, about: string | null):
   `【人工请求】${who}（${where}）需要工作人员联系。` +
   (about ? `最近问的是：${about}。` : '') +
   '对方在群里的可直接@对方；私聊来的，对方发「代办」登记后会出现在「待办」里。';
+
+export const NOTHING_TO_CANCEL = '现在没有进行中的代办登记，不用取消。要查看已提交的代办单，请发「我的代办」；撤销某一单发「撤销 单号」。';
