@@ -49,9 +49,18 @@ export function chineseNumber(s: string): number | null {
 const NUM = '(\\d+|[零〇一二两三四五六七八九十百]+)';
 const RE_DAYS = new RegExp(`${NUM}\\s*(?:个)?\\s*(?:工作日|自然日|天)`, 'g');
 const RE_INSTANT = /即办|当场办结|当场办理|当天办结|当日办结|当天就能办|当场就能办|立等可取|马上办结|立即办结/;
-const RE_YUAN = /(\d+(?:\.\d+)?)\s*(?:元|块钱)/g;
+const RE_YUAN = new RegExp(`(?:[¥￥]\\s*(\\d+(?:\\.\\d+)?))|(?:(\\d+(?:\\.\\d+)?|[零〇一二两三四五六七八九十百千]+)\\s*(?:元|块钱|块))`, 'g');
+/** The amount of a fee match (either form). */
+const yuanOf = (m: RegExpMatchArray): number | null => (m[1] !== undefined ? Number(m[1]) : chineseNumber(m[2]!.replace(/千/g, '')) ?? null);
+/** Other time spans (3日内, 一周, 48小时, 一个月): any must appear in the facts. */
+const RE_SPAN = new RegExp(`${NUM}\\s*(?:个)?\\s*(小时|周|星期|个月|月|日内|日)(?![期号])`, 'g');
+/** Spoken times of day (九点, 8点半). */
+const RE_OCLOCK = new RegExp(`${NUM}\\s*点(半|\\d+分|[零〇一二三四五六七八九十]+分)?`, 'g');
 const RE_FREE = /不收费|免费|不收取(?:任何)?费用|无需(?:缴|交)费|不用(?:缴|交)(?:费|钱)|不要钱|零收费|无收费/g;
-const RE_DIGITS = /\d(?:[\d-]|\s(?=\d)|\)(?=\d)|\((?=\d))*\d/g;
+const RE_DIGITS = /\d(?:[\d\-.·]|\s+(?=\d)|\)(?=\d)|\((?=\d))*\d/g;
+/** Digits spelled one by one in Chinese (一三八一二三四五六七八) read as digits. */
+const spelledDigits = (text: string): string =>
+  text.replace(/[零〇一二三四五六七八九]{5,}/g, (run) => [...run].map((c) => String(CN_DIGITS[c])).join(''));
 /** Labels that introduce a place; the span after them is checked. */
 const RE_PLACE_LABEL = /(?:地址|地点|位于|坐落于|坐落在|前往|请到|可到|可以到|直接到|就近到)\s*[:：是为在]?\s*([^，。；;,！？!?\n（()）]{2,40})/g;
 /** Numbered address parts (88号, 3楼, 二楼, 201室) anywhere in the reply. */
@@ -204,9 +213,14 @@ export class Grounder {
     }
 
     // Fees: amounts must appear in the facts; "free" must be a fact about the item (proxy handling is always free).
-    const knownYuan = new Set([...source.matchAll(RE_YUAN)].map((m) => Number(m[1])));
+    const knownYuan = new Set([...source.matchAll(RE_YUAN)].map(yuanOf));
     for (const m of reply.matchAll(RE_YUAN)) {
-      if (!knownYuan.has(Number(m[1]))) return { ok: false, reason: 'fee', detail: `states a fee (${m[0]}) the facts do not hold` };
+      if (!knownYuan.has(yuanOf(m))) return { ok: false, reason: 'fee', detail: `states a fee (${m[0]}) the facts do not hold` };
+    }
+    const knownSpans = new Set([...source.matchAll(RE_SPAN)].map((m) => `${chineseNumber(m[1]!)}${m[2]}`));
+    for (const m of reply.matchAll(RE_SPAN)) {
+      const claim = `${chineseNumber(m[1]!)}${m[2]}`;
+      if (!knownSpans.has(claim)) return { ok: false, reason: 'time_limit', detail: `states a time span (${m[0]}) the facts do not hold` };
     }
     const free = itemFreeClaims(reply);
     if (free.length && !itemFreeClaims(source).length) {
@@ -214,8 +228,8 @@ export class Grounder {
     }
 
     // Phone numbers and any other run of five or more digits (12345, 0731-…, mobiles, dates written as digits).
-    const knownDigits = new Set(digitRuns(source));
-    for (const d of digitRuns(reply)) {
+    const knownDigits = new Set(digitRuns(spelledDigits(source)));
+    for (const d of digitRuns(spelledDigits(reply))) {
       if (!knownDigits.has(d)) return { ok: false, reason: 'phone', detail: `states a number (${d}) the facts do not hold` };
     }
 
@@ -225,6 +239,13 @@ export class Grounder {
     for (const m of reply.matchAll(RE_CLOCK)) {
       const t = clock(m[0]);
       if (!knownClock.has(t)) return { ok: false, reason: 'hours', detail: `states a time of day (${t}) the facts do not hold` };
+    }
+    // Spoken times (九点, 8点半) are compared as clock times.
+    for (const m of reply.matchAll(RE_OCLOCK)) {
+      const h = chineseNumber(m[1]!);
+      const minutes = !m[2] ? 0 : m[2] === '半' ? 30 : chineseNumber(m[2].replace('分', '')) ?? -1;
+      const t = `${h}:${String(minutes).padStart(2, '0')}`;
+      if (!knownClock.has(t)) return { ok: false, reason: 'hours', detail: `states a time of day (${m[0]}) the facts do not hold` };
     }
 
     // Addresses: numbered parts must appear in the facts; labelled places must be made of fact text.

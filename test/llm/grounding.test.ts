@@ -130,3 +130,25 @@ describe('grounding', () => {
     });
   });
 });
+
+describe('grounding is not fooled by other ways of writing numbers', () => {
+  it.each([
+    ['甲镇可以办理「食品经营许可」，有问题打一三八一二三四五六七八。', 'phone'],
+    ['甲镇可以办理「食品经营许可」，电话 138.1234.5678。', 'phone'],
+    ['甲镇可以办理「食品经营许可」，电话 138  1234  5678。', 'phone'],
+    ['甲镇可以办理「食品经营许可」，3日内办结。', 'time_limit'],
+    ['甲镇可以办理「食品经营许可」，一周就能拿证。', 'time_limit'],
+    ['甲镇可以办理「食品经营许可」，48小时办好。', 'time_limit'],
+    ['甲镇可以办理「食品经营许可」，收费一百元。', 'fee'],
+    ['甲镇可以办理「食品经营许可」，收费￥100。', 'fee'],
+    ['甲镇可以办理「食品经营许可」，要100块。', 'fee'],
+    ['甲镇可以办理「食品经营许可」，早上八点半开门。', 'hours'],
+  ])('rejects 「%s」 (%s)', (reply, reason) => {
+    expect(check(reply)).toMatchObject({ ok: false, reason });
+  });
+
+  it('still accepts the facts written out in words', () => {
+    expect(check('甲镇可以办理「食品经营许可」，承诺五个工作日，九点开门。')).toEqual({ ok: true });
+    expect(check('甲镇可以办理「食品经营许可」，承诺五个工作日办结，不收费。')).toEqual({ ok: true });
+  });
+});
