@@ -73,9 +73,24 @@ export class TokenBudget {
     return Math.max(0, this.limit - this.used());
   }
 
-  /** Whether a call expected to cost about `tokens` still fits today. */
+  /** Tokens held for calls in flight, so that simultaneous questions cannot all pass at the limit. */
+  private reserved = 0;
+
+  /** Whether a call expected to cost about `tokens` still fits today (counting calls in flight). */
   allows(tokens: number): boolean {
-    return this.limit > 0 && this.used() + tokens <= this.limit;
+    return this.limit > 0 && this.used() + this.reserved + tokens <= this.limit;
+  }
+
+  /** Holds `tokens` for a call; returns false (and holds nothing) when they do not fit. */
+  reserve(tokens: number): boolean {
+    if (!this.allows(tokens)) return false;
+    this.reserved += tokens;
+    return true;
+  }
+
+  /** Releases a reservation once the call has ended (its real cost is recorded separately). */
+  release(tokens: number): void {
+    this.reserved = Math.max(0, this.reserved - tokens);
   }
 
   record(tokens: number): void {
@@ -177,11 +192,15 @@ export class LlmClient {
     const user = maskPersonalData(req.user);
     const maxTokens = req.maxTokens ?? 600;
     const inputEstimate = estimateTokens(system) + estimateTokens(user);
-    if (!this.deps.budget.allows(inputEstimate + maxTokens)) {
+    const remaining = Math.min(req.deadline - started, this.settings.timeoutMs);
+    const hold = inputEstimate + maxTokens;
+    if (!this.deps.budget.reserve(hold)) {
       throw new LlmError('budget', `daily token budget of ${this.deps.budget.limit} is used up`);
     }
-    const remaining = Math.min(req.deadline - started, this.settings.timeoutMs);
-    if (remaining <= 0) throw new LlmError('timeout', 'no time left for a model call');
+    if (remaining <= 0) {
+      this.deps.budget.release(hold);
+      throw new LlmError('timeout', 'no time left for a model call');
+    }
 
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -225,6 +244,7 @@ export class LlmClient {
     } finally {
       clearTimeout(timer);
       hard.catch(() => {});
+      this.deps.budget.release(hold);
     }
   }
 }

@@ -55,6 +55,16 @@ describe('TokenBudget', () => {
     expect(new TokenBudget(1000, () => now + 86_400_000, file).used()).toBe(0);
   });
 
+  it('counts calls in flight, so simultaneous questions cannot all pass at the limit', () => {
+    const b = new TokenBudget(1000);
+    expect(b.reserve(600)).toBe(true);
+    expect(b.reserve(600)).toBe(false);
+    b.release(600);
+    b.record(450);
+    expect(b.reserve(600)).toBe(false);
+    expect(b.reserve(500)).toBe(true);
+  });
+
   it('allows nothing with a limit of 0', () => {
     expect(new TokenBudget(0).allows(1)).toBe(false);
   });
