@@ -29,6 +29,23 @@ export function keyFeatures(text: string): Set<string> {
   return out;
 }
 
+/**
+ * An item note that exempts the case the question describes: a note with a
+ * weight threshold (「总质量4.5吨及以下…不需要办理」) when the question gives a
+ * weight at or under it (「4吨的货车」「四吨」).
+ */
+export function exemptionFor(item: Item, question: string): string | null {
+  const asked = /(\d+(?:\.\d+)?|[一二两三四五六七八九十])\s*(?:吨|t\b|T\b)/.exec(question);
+  if (!asked) return null;
+  const CN: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
+  const weight = /^\d/.test(asked[1]!) ? Number(asked[1]) : CN[asked[1]!]!;
+  for (const note of item.notes) {
+    const m = /(\d+(?:\.\d+)?)\s*吨及以下/.exec(note);
+    if (m && /不需要|无需|不用|免于|不再/.test(note) && weight > 0 && weight <= Number(m[1])) return note;
+  }
+  return null;
+}
+
 interface Candidate {
   id: number;
   item: Item;
@@ -544,15 +561,18 @@ export class Engine implements Answerer {
 
     const item = top.item;
     if (item.abolished) return this.result('abolished', town, matches, this.composer.abolished(item));
+    // A note exempting the asker's case (总质量4.5吨及以下 … 不需要办理) leads the reply.
+    const lead = exemptionFor(item, raw);
+    const withLead = (c: Composed): Composed => (lead ? { ...c, answer: `ℹ️ 按您说的情况：${lead}\n${c.answer.replace(`提示：${lead}\n`, '')}` } : c);
     if (town) {
       const entry = this.availability.get(item.name)?.get(town.name);
       return entry
-        ? this.result('answered', town, matches, this.composer.answered(item, town, entry))
-        : this.result('not_at_town', town, matches, this.composer.notAtTown(item, town));
+        ? this.result('answered', town, matches, withLead(this.composer.answered(item, town, entry)))
+        : this.result('not_at_town', town, matches, withLead(this.composer.notAtTown(item, town)));
     }
     return this.availability.get(item.name)?.size
-      ? this.result('answered', null, matches, this.composer.answeredAnyTown(item))
-      : this.result('not_at_town', null, matches, this.composer.notAtTown(item, null));
+      ? this.result('answered', null, matches, withLead(this.composer.answeredAnyTown(item)))
+      : this.result('not_at_town', null, matches, withLead(this.composer.notAtTown(item, null)));
   }
 }
 

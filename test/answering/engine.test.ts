@@ -157,6 +157,13 @@ describe('answers', () => {
     expect(all).toMatch(/4\.5\s*吨/);
   });
 
+  it('leads with the exemption when the truck is 4.5 t or lighter', async () => {
+    const light = await ask('大瑶镇两吨的货车要办营运证吗');
+    expect(light.answer.split('\n')[0]).toMatch(/^ℹ️ .*4\.5吨及以下.*不需要办理/);
+    const heavy = await ask('大瑶镇8吨货车营运证在哪办');
+    expect(heavy.answer.split('\n')[0]).toMatch(/^✅ 大瑶镇可以办理/);
+  });
+
   it('answers a scenario with its bundle and per-item availability', async () => {
     const r = await ask('在永安开饭店要办哪些证');
     expect(r.status).toBe('scenario');
