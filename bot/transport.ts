@@ -15,7 +15,7 @@ export const AT_SEPARATOR = '\u2005';
 export interface TransportDeps {
   bot: Wechaty;
   assistant: Pick<Assistant, 'handleMessage' | 'onFriend'>;
-  config: Pick<Config, 'botName' | 'acceptFriends'>;
+  config: Pick<Config, 'botName' | 'acceptFriends' | 'staffRooms' | 'groupAllowlist' | 'groupPrefixes'>;
   logger: Logger;
   /** Characters per WeChat message. */
   maxChars?: number;
@@ -121,6 +121,13 @@ export function createTransport(deps: TransportDeps): Transport {
     let chatName: string;
     let senderName = talker.name();
     if (room) {
+      // Cheap checks first: in a busy group most messages are chatter that is
+      // neither @ the bot nor prefixed, or come from rooms not allowlisted;
+      // they need no puppet lookups (topic, aliases, mention list).
+      const staffRoom = config.staffRooms.some((r) => r.roomId === room.id);
+      if (!staffRoom && config.groupAllowlist.length > 0 && !config.groupAllowlist.includes(room.id)) return null;
+      const head = text.trimStart();
+      if (!staffRoom && !text.includes('@') && !text.includes('＠') && !config.groupPrefixes.some((p) => head.startsWith(p))) return null;
       try {
         mentioned = await message.mentionSelf();
       } catch (err) {
