@@ -42,10 +42,15 @@ const at = (o: Origin | undefined) => (o ? `${o.file}${o.line ? ':' + o.line : '
 export function crossCheck(k: Knowledge): Problem[] {
   const problems: Problem[] = [];
   const idx = new KnowledgeIndex(k);
+  // A problem points at the field's own line when the loader recorded it.
+  const place = (origin: Origin, field: string | undefined) => ({
+    file: origin.file,
+    line: (field ? origin.fields?.[field] : undefined) ?? origin.line,
+  });
   const err = (origin: Origin, field: string | undefined, message: string, expected?: string) =>
-    problems.push({ ...origin, field, message, expected, severity: 'error' });
+    problems.push({ ...place(origin, field), field, message, expected, severity: 'error' });
   const warn = (origin: Origin, field: string | undefined, message: string, expected?: string) =>
-    problems.push({ ...origin, field, message, expected, severity: 'warning' });
+    problems.push({ ...place(origin, field), field, message, expected, severity: 'warning' });
   const regionsOrigin = { file: 'regions.yaml' };
 
   // Towns: unique names and aliases, not colliding with the county.

@@ -34,6 +34,8 @@ import { YamlSource, fieldName, readCsv, splitFrontMatter } from './sources.ts';
 export interface Origin {
   file: string;
   line?: number;
+  /** Line of each field of the record, where known (for cross-check messages). */
+  fields?: Record<string, number>;
 }
 
 export interface ListEntry extends ListRow {
@@ -173,7 +175,14 @@ export function loadKnowledge(dirArg: string): LoadResult {
       continue;
     }
     res.data.forEach((item, i) => {
-      const origin = { file: rel(dir, file), line: res.source.lineOf([i]) };
+      const fields: Record<string, number> = {};
+      for (const f of ['name', 'department', 'aliases', 'legal_limit', 'promised_limit']) {
+        const line = res.source.lineOf([i, f]);
+        if (line !== undefined) fields[f] = line;
+      }
+      const elsewhere = res.source.lineOf([i, 'elsewhere', 'department']);
+      if (elsewhere !== undefined) fields['elsewhere.department'] = elsewhere;
+      const origin = { file: rel(dir, file), line: res.source.lineOf([i]), fields };
       const prev = itemOrigins.get(item.name);
       if (prev) {
         problems.push({
