@@ -12,7 +12,7 @@ import { openCore, type Core } from './core.ts';
 import { createMockWorld } from './mock-world.ts';
 import { refreshStaff } from './staff.ts';
 import { botIdOf, createTransport } from './transport.ts';
-import { TICK_MS } from './main.ts';
+import { startTicking } from './main.ts';
 
 export const DEMO_GROUP_ID = 'yongan-service@chatroom';
 export const DEMO_STAFF_ROOM_ID = 'yongan-staff@chatroom';
@@ -97,12 +97,7 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
   });
   await world.start();
   await refreshStaff(world.bot, core.assistant, config, logger);
-  const tick = setInterval(() => {
-    void core.assistant
-      .tick(new Date())
-      .then((r) => transport.send(r))
-      .catch((err: unknown) => logger.error({ err }, 'tick failed'));
-  }, TICK_MS);
+  const tick = startTicking(core, transport, logger);
 
   if (io.interactive) {
     io.stderr(`${HELP}日志写在 ${logFile}\n`);

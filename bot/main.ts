@@ -32,6 +32,16 @@ export interface RunningBot {
   stop(reason?: string): Promise<void>;
 }
 
+/** Runs the assistant's housekeeping (SLA re-announcements) every TICK_MS and sends what it returns. */
+export function startTicking(core: Core, transport: Transport, logger: Logger): NodeJS.Timeout {
+  return setInterval(() => {
+    void core.assistant
+      .tick(new Date())
+      .then((replies) => transport.send(replies))
+      .catch((err: unknown) => logger.error({ err }, 'tick failed'));
+  }, TICK_MS);
+}
+
 /** Logs index building progress, one line per stage. */
 export const progressLogger = (logger: Logger) => {
   let stage = '';
@@ -73,12 +83,7 @@ export async function startBot(
     setTimeout(() => void refreshStaff(bot, core.assistant, config, logger), 5_000);
   });
 
-  const tick = setInterval(() => {
-    void core.assistant
-      .tick(new Date())
-      .then((replies) => transport.send(replies))
-      .catch((err: unknown) => logger.error({ err }, 'tick failed'));
-  }, TICK_MS);
+  const tick = startTicking(core, transport, logger);
   const staffTimer = setInterval(() => {
     if (bot.isLoggedIn) void refreshStaff(bot, core.assistant, config, logger);
   }, STAFF_REFRESH_MS);

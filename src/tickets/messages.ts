@@ -1,5 +1,6 @@
 // Everything the desk says, in one place. Short, WeChat-friendly Chinese.
 // Functions that produce text for a group take `masked` data only.
+import { ACTION_VERBS } from './state.ts';
 import type { Catalogue } from '../knowledge/catalogue.ts';
 import { maskCreditCode, maskMobile } from '../privacy/pii.ts';
 import { STATUS_LABELS, type Ticket, type TicketEvent, type TicketItem } from './model.ts';
@@ -78,18 +79,12 @@ export function detailText(t: Ticket, events: TicketEvent[], opts: { masked: boo
   return lines.join('\n');
 }
 
+/** History labels: the action verbs, worded for a history where they differ. */
 const EVENT_LABELS: Record<string, string> = {
+  ...ACTION_VERBS,
   created: '登记',
-  claim: '接单',
-  transfer: '转派',
   start: '开始办理',
   request_materials: '要求补件',
-  reply: '回复',
-  finish: '办结',
-  stop: '中止',
-  cancel: '撤销',
-  rate: '评分',
-  note: '备注',
   handback: '交还对话',
   requester_message: '留言',
   sla: '超时提醒',
