@@ -89,7 +89,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const centre = (town ? catalogue.town(town)?.centre : undefined) ?? catalogue.countyCentre();
     const hotline = catalogue.hotline();
     return (
-      `${centre.name}，地址：${centre.address}，办公时间：${centre.hours}` +
+      `${centre.name}，地址：${centre.address ?? '未记录'}，办公时间：${centre.hours ?? '未记录'}` +
       (centre.phone ? `，电话：${centre.phone}` : '') +
       (hotline ? `；也可拨打 ${hotline}。` : '。')
     );

@@ -5,6 +5,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { Problem } from '../errors.ts';
 import { toSimplified } from '../text/normalize.ts';
+import { didYouMean } from './suggest.ts';
 
 type Path = readonly PropertyKey[];
 
@@ -26,7 +27,7 @@ export class YamlSource {
       problems.push({
         file,
         line: (e.linePos?.[0]?.line ?? 0) + lineOffset || undefined,
-        message: `YAML 格式错误：${e.code === 'DUPLICATE_KEY' ? '同一层里有重复的键' : e.message.split('\n')[0]}`,
+        message: `YAML 格式错误：${yamlErrorText(e.code, e.message)}`,
         expected: '合法的 YAML（注意缩进、冒号后的空格、引号配对）',
         severity: 'error',
       });
@@ -90,6 +91,40 @@ export class YamlSource {
         },
       ];
     });
+  }
+}
+
+/** Chinese text for the yaml library's error codes (its messages are English). */
+const YAML_ERRORS: Record<string, string> = {
+  DUPLICATE_KEY: '同一层里有重复的键',
+  BAD_INDENT: '缩进不对',
+  TAB_AS_INDENT: '用了 Tab 缩进，请改用空格',
+  MISSING_CHAR: '缺少配对的符号（方括号、花括号或引号没有闭合）',
+  MULTILINE_IMPLICIT_KEY: '键名跨了多行（常见原因：上一行的方括号或引号没有闭合，或冒号后少了空格）',
+  BLOCK_AS_IMPLICIT_KEY: '这一行的写法不能作为键（检查缩进和冒号）',
+  UNEXPECTED_TOKEN: '出现了不该出现的符号',
+  BAD_SCALAR_START: '值不能以这个符号开头（含 @ ` 等符号的文字请加引号）',
+  MISSING_KEY: '缺少键名',
+  IMPOSSIBLE: '无法解析',
+  BAD_ALIAS: '错误的别名引用（* 开头的文字请加引号）',
+  ALIAS_PROPS: '别名引用不能带标签',
+  BAD_DIRECTIVE: '错误的 % 指令',
+  BAD_DQ_ESCAPE: '双引号里的转义字符不对',
+  KEY_OVER_1024_CHARS: '键名太长',
+  TAG_RESOLVE_FAILED: '无法识别的 ! 标签',
+};
+const yamlErrorText = (code: string, message: string): string =>
+  YAML_ERRORS[code] ?? `无法解析（${message.split('\n')[0]}）`;
+
+/**
+ * Decodes a text file: UTF-8 (with or without BOM), else GB18030 (a superset
+ * of GBK, what Excel on Chinese Windows writes for "CSV (逗号分隔)").
+ */
+export function decodeText(buf: Uint8Array): { text: string; encoding: 'utf-8' | 'gb18030' } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), encoding: 'utf-8' };
+  } catch {
+    return { text: new TextDecoder('gb18030').decode(buf), encoding: 'gb18030' };
   }
 }
 
@@ -191,17 +226,21 @@ export function readCsv(
   const header = rows[0]!.record.map((h) => toSimplified(h.trim()));
   const known = new Set([...columns.required, ...columns.optional]);
   let ok = true;
+  // An unknown column is an error, but the rows are still checked (without it),
+  // so one run shows every problem.
+  const unknown = new Set<string>();
   for (const h of header) {
     if (!known.has(h)) {
+      const hint = didYouMean(h, known);
       problems.push({
         file,
         line: rows[0]!.info.lines,
         field: h,
-        message: `不认识的列「${h}」`,
-        expected: `列名只能是：${[...known].join('、')}`,
+        message: `不认识的列「${h}」${hint ? `，${hint}` : ''}`,
+        expected: `列名只能是：${[...known].join('、')}；其他内容请并入「备注」列（daiban kb import 会自动这样做）`,
         severity: 'error',
       });
-      ok = false;
+      unknown.add(h);
     }
   }
   for (const r of columns.required) {
@@ -223,12 +262,12 @@ export function readCsv(
       });
       continue;
     }
-    out.push({ line: info.lines, values: Object.fromEntries(header.map((h, i) => [h, record[i] ?? ''])) });
+    out.push({ line: info.lines, values: Object.fromEntries(header.flatMap((h, i) => (unknown.has(h) ? [] : [[h, record[i] ?? '']]))) });
   }
   return out;
 }
 
-/** Splits `---\nfront\n---\nbody`; returns null (with a problem) when the front matter is missing or unclosed. */
+/** Splits `---\nfront\n---\nbody`; returns null (with a problem at the breaking line) when the front matter is missing or unclosed. */
 export function splitFrontMatter(
   file: string,
   text: string,
@@ -236,12 +275,34 @@ export function splitFrontMatter(
 ): { front: string; body: string; bodyLine: number } | null {
   const src = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
   if (!src.startsWith('---\n')) {
-    problems.push({ file, line: 1, message: '缺少开头的 front matter', expected: '文件第一行是 ---，接着写 item/updated/source，再用 --- 结束', severity: 'error' });
+    problems.push({ file, line: 1, message: '缺少开头的 front matter（第一行应当单独是 ---）', expected: '文件第一行是 ---，接着写 item/updated/source，再用 --- 结束', severity: 'error' });
     return null;
   }
   const end = src.indexOf('\n---', 3);
   if (end < 0) {
-    problems.push({ file, line: 1, message: 'front matter 没有用 --- 结束', expected: '在 front matter 最后单独一行写 ---', severity: 'error' });
+    // Where it breaks: the first line after the opening that is not `key: value`
+    // (or a list/continuation line) — usually where the closing --- belongs.
+    const lines = src.split('\n');
+    let line = lines.length;
+    for (let i = 1; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (!/^\s*$/.test(l) && !/^[A-Za-z_][\w-]*\s*:/.test(l) && !/^\s+\S/.test(l) && !/^-\s/.test(l)) {
+        line = i + 1;
+        break;
+      }
+      if (/^\s*$/.test(l)) {
+        line = i + 1;
+        break;
+      }
+    }
+    problems.push({
+      file,
+      line,
+      field: 'front matter',
+      message: `front matter 没有用 --- 结束（第 ${line} 行已经不是「字段: 值」）`,
+      expected: `在第 ${line} 行之前单独一行写 ---`,
+      severity: 'error',
+    });
     return null;
   }
   const front = src.slice(4, end + 1);

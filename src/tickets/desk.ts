@@ -319,7 +319,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         out.push(
           toRequester(
             t,
-            `您的代办单 ${n} 需要补充材料：\n${cmd.arg}\n准备好后直接在这里回复（会转给办事员 ${t.assigneeName ?? actor.name}），或带到 ${centre.name}（${centre.address}）。`,
+            `您的代办单 ${n} 需要补充材料：\n${cmd.arg}\n准备好后直接在这里回复（会转给办事员 ${t.assigneeName ?? actor.name}），或带到 ${centre.name}${centre.address ? `（${centre.address}）` : ''}。`,
           ),
         );
         break;

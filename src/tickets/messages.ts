@@ -11,8 +11,8 @@ export const limitText = (l: TicketItem['promisedLimit'], short = false): string
 
 export interface CentreInfo {
   name: string;
-  address: string;
-  hours: string;
+  address?: string | undefined;
+  hours?: string | undefined;
   phone?: string | undefined;
 }
 
@@ -23,7 +23,7 @@ export function centreFor(catalogue: Catalogue, town: string | null): CentreInfo
 
 const centreLines = (c: CentreInfo): string[] => [
   `办理单位：${c.name}`,
-  `地址：${c.address}；办公时间：${c.hours}${c.phone ? `；电话：${c.phone}` : ''}`,
+  `地址：${c.address ?? '未记录'}；办公时间：${c.hours ?? '未记录'}${c.phone ? `；电话：${c.phone}` : ''}`,
 ];
 
 /** The one message after 确认: everything the requester needs, at once (一次性告知). */
