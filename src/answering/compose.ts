@@ -134,7 +134,7 @@ export class Composer {
     const dept = this.idx.department(item.department)?.name ?? item.department;
     const f = this.details(item, town, entry);
     const guide = this.guideFor(item, town.name);
-    const source = `来源：${town.name}下放清单${entry.批次 ? `（${entry.批次}）` : ''}${guide ? `；指南 ${guide.updated} 更新` : ''}。`;
+    const source = `来源：${town.name}${isEnforcement(item) ? '清单' : '下放清单'}${entry.批次 ? `（${entry.批次}）` : ''}${guide ? `；指南 ${guide.updated} 更新` : ''}。`;
     if (isEnforcement(item)) {
       const lines = [`✅ ${town.name}负责「${item.name}」。`, ...enforcementLines(item, town, entry, this.k.regions, dept), item.basis ? `依据：${item.basis}` : '', source];
       return { answer: fit(lines.filter(Boolean), '回复「依据」查看出处。'), followups: f };

@@ -103,7 +103,12 @@ export function crossCheck(k: Knowledge): Problem[] {
       else if (parent.name === item.name) err(origin, 'parent', '主项不能是事项自己', '写它所属的主项名称');
     }
     if (item.draft) {
-      warn(origin, 'name', `「${item.name}」是导入时生成的草稿，条件、材料、流程、时限、收费都还没有`, '按办事指南补全后删除 draft: true');
+      warn(
+        origin,
+        'name',
+        isEnforcement(item) ? `「${item.name}」是导入时生成的草稿，类型、部门、依据待核对` : `「${item.name}」是导入时生成的草稿，条件、材料、流程、时限、收费都还没有`,
+        isEnforcement(item) ? '核对后删除 draft: true' : '按办事指南补全后删除 draft: true',
+      );
     } else if (!item.abolished && !isEnforcement(item)) {
       if (item.fee === undefined) warn(origin, 'fee', `「${item.name}」没有写收费，回复会说“未记录”并引导咨询`, '写明 不收费 或收费标准');
     }

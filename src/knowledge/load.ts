@@ -194,7 +194,7 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
   const itemOrigins = new Map<string, Origin>();
   const itemFiles = [...listFiles(path.join(dir, 'items'), '.yaml'), ...listFiles(path.join(dir, 'items'), '.yml')];
   if (itemFiles.length === 0) {
-    problems.push({ file: 'items/', message: '事项目录是空的', expected: 'items/ 下至少一个 .yaml 文件', severity: 'error' });
+    problems.push({ file: 'items/', message: '事项目录是空的：机器人还答不了任何事项', expected: '用 daiban kb import … --scaffold-items 从清单生成草稿，或在 items/ 下写 .yaml', severity: 'warning' });
   }
   let itemsOk = true;
   for (const file of itemFiles) {
