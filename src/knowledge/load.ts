@@ -192,6 +192,7 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
   // items/*.yaml
   const items: Item[] = [];
   const itemOrigins = new Map<string, Origin>();
+  const nameField = new Map<string, string | undefined>();
   const itemFiles = [...listFiles(path.join(dir, 'items'), '.yaml'), ...listFiles(path.join(dir, 'items'), '.yml')];
   if (itemFiles.length === 0) {
     problems.push({ file: 'items/', message: '事项目录是空的：机器人还答不了任何事项', expected: '用 daiban kb import … --scaffold-items 从清单生成草稿，或在 items/ 下写 .yaml', severity: 'warning' });
@@ -227,10 +228,11 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
             severity: 'error',
           });
         if (newer >= -1000) dup(origin, prev, fieldName([i, 'name']));
-        if (newer <= 1000 && prev.file !== origin.file) dup(prev, origin, 'name');
+        if (newer <= 1000 && prev.file !== origin.file) dup(prev, origin, nameField.get(item.name));
         return;
       }
       itemOrigins.set(item.name, origin);
+      nameField.set(item.name, fieldName([i, 'name']));
       items.push(item);
     });
   }
