@@ -79,7 +79,7 @@ export async function openCore(configIn: Config, opts: CoreOptions): Promise<Cor
 }
 
 /**
- * STAFF_ROOMS may name a town by short or Traditional name (r1@chatroom=永安);
+ * STAFF_ROOMS may name a town by short or Traditional name (r1@chatroom=某镇简称);
  * tickets carry the full name, so resolve it once, and refuse unknown towns
  * instead of quietly routing every town's tickets to every staff room.
  */

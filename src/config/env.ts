@@ -40,7 +40,7 @@ const bucket = (def: string) =>
       return { capacity: Number(m[1]), perSeconds: Number(m[2]) };
     });
 
-/** `roomId` or `roomId=永安镇` pairs: staff groups, optionally tied to a town. */
+/** `roomId` or `roomId=某某镇` pairs: staff groups, optionally tied to a town. */
 const staffRooms = z
   .string()
   .default('')

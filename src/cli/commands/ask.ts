@@ -43,7 +43,7 @@ export function registerAsk(program: Command, ctx: CliContext): void {
     .action(async (words: string[], opts: { town?: string; json?: boolean; jsonl?: boolean; dir?: string; logUnanswered?: boolean }) => {
       const io = opts.dir ? previewIO(ctx.io, opts.dir) : ctx.io;
       const question = words.join(' ').trim();
-      if (!opts.jsonl && !question) throw new UserInputError('请给出问题，例如：daiban ask "永安镇能办食品经营许可吗"');
+      if (!opts.jsonl && !question) throw new UserInputError('请给出问题，例如：daiban ask "某某镇能办食品经营许可吗"');
       const rt = await openRuntime(io, { recordUnanswered: !!opts.logUnanswered });
       try {
         const { engine } = rt;

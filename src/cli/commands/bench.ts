@@ -57,7 +57,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
       io.stdout(`机器：${os.cpus().length} 核，Node ${process.version}\n`);
       io.stdout('知识库            事项数   构建(ms)  构建峰值RSS  加载(ms)  问题数   p50(ms)  p95(ms)  p99(ms)  服务峰值RSS\n');
       for (const [label, dir] of [
-        ['示例（浏阳）', config.knowledgeDir],
+        ['示例知识库', config.knowledgeDir],
         [`生成 ${extra} 项`, big],
       ] as const) {
         const env = { KNOWLEDGE_DIR: dir, DATA_DIR: path.join(work, `data-${label.length}-${Math.random().toString(36).slice(2)}`) };
