@@ -80,7 +80,7 @@ export function domainTerms(k: Knowledge): string[] {
   ];
 }
 
-function fingerprints(k: Knowledge): Record<string, string> {
+export function fingerprints(k: Knowledge): Record<string, string> {
   const idx = new KnowledgeIndex(k);
   const towns = new Map<string, string[]>();
   for (const [town, entries] of k.lists) {

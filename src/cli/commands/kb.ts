@@ -14,6 +14,7 @@ import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 import { progressReporter } from '../runtime.ts';
 import { registerOnboarding } from './kb-onboard.ts';
+import { registerPreview } from './kb-preview.ts';
 
 export function registerKb(program: Command, ctx: CliContext): Command {
   const kb = program.command('kb').description('知识库维护：检查、构建索引、查看未答问题');
@@ -82,6 +83,7 @@ export function registerKb(program: Command, ctx: CliContext): Command {
     });
 
   registerOnboarding(kb, ctx);
+  registerPreview(kb, ctx);
 
   kb.command('unanswered')
     .description('查看没答上来的问题（按相似度归类，带次数），用来补充知识库')
