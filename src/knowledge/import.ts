@@ -8,7 +8,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { UserInputError } from '../errors.ts';
 import { compact, toSimplified } from '../text/normalize.ts';
-import { LIST_OPTIONAL_COLUMNS, normalizeItemType, type ItemType } from './schemas.ts';
+import { LIST_COLUMNS, LIST_OPTIONAL_COLUMNS, normalizeItemType, type ItemType } from './schemas.ts';
 import { decodeText } from './sources.ts';
 
 type ListColumn = (typeof LIST_OPTIONAL_COLUMNS)[number] | '事项名称';
@@ -212,9 +212,9 @@ export function mapTable(table: Table, opts: ImportOptions): ImportResult {
     v.备注 = notes.join('；');
     out.push({ line: row.line, values: v, basis, type: type || opts.type || '' });
   }
-  // Only the columns that carry something, in a stable order.
+  // The usual seven columns (empty ones show what is still to fill in), then any other column that carries something.
   const used = (['序号', '事项名称', ...LIST_OPTIONAL_COLUMNS.filter((c) => c !== '序号')] as ListColumn[]).filter(
-    (c) => c === '事项名称' || out.some((r) => r.values[c]),
+    (c) => (LIST_COLUMNS as readonly string[]).includes(c) || out.some((r) => r.values[c]),
   );
   const csv = stringify([used, ...out.map((r) => used.map((c) => r.values[c]))]);
   return { headerLine: headerRow.line, skippedAbove: header.index, columns, rows: out, skipped, csv };

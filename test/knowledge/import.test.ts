@@ -91,7 +91,7 @@ describe('daiban kb import', () => {
     const r = await runCli(['kb', 'import', file, '--dir', dir, '--town', '甲镇', '--force']);
     expect(r.code, r.err + r.out).toBe(0);
     expect(r.out).toContain('GBK/GB18030 编码');
-    expect(fs.readFileSync(path.join(dir, 'lists', '甲镇.csv'), 'utf8')).toBe('序号,事项名称,原实施部门,下放方式\n1,食品经营许可,示例县市场监督管理局,委托\n');
+    expect(fs.readFileSync(path.join(dir, 'lists', '甲镇.csv'), 'utf8')).toBe('序号,事项名称,原实施部门,下放方式,批次,窗口,备注\n1,食品经营许可,示例县市场监督管理局,委托,,,\n');
   });
 
   it('writes nothing when the file cannot be read or has no recognisable header, and says what it found and accepts', async () => {
