@@ -23,11 +23,23 @@ export class YamlSource {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     const errors = doc.errors;
+    const seen = new Set<string>();
+    const textLines = text.split('\n');
     for (const e of errors) {
+      const at = e.linePos?.[0]?.line ?? (e.pos?.[0] !== undefined ? lines.linePos(e.pos[0]).line : 0);
+      // A tab in the indentation confuses the parser into several odd errors; name the cause once.
+      const tab = at > 0 && /^\s*\t/.test(textLines[at - 1] ?? '');
+      // An unclosed [ { or " on an earlier line is reported where it is, not where the parser noticed.
+      const open = tab ? -1 : unclosedBefore(textLines, at);
+      const message = `YAML 格式错误：${
+        tab ? YAML_ERRORS.TAB_AS_INDENT : open > 0 ? `第 ${open + lineOffset} 行的方括号、花括号或引号没有闭合` : yamlErrorText(e.code, e.message)
+      }`;
+      if (seen.has(`${at}\0${message}`)) continue;
+      seen.add(`${at}\0${message}`);
       problems.push({
         file,
-        line: (e.linePos?.[0]?.line ?? 0) + lineOffset || undefined,
-        message: `YAML 格式错误：${yamlErrorText(e.code, e.message)}`,
+        line: (open > 0 ? open : at) + lineOffset || undefined,
+        message,
         expected: '合法的 YAML（注意缩进、冒号后的空格、引号配对）',
         severity: 'error',
       });
@@ -113,6 +125,16 @@ const YAML_ERRORS: Record<string, string> = {
   KEY_OVER_1024_CHARS: '键名太长',
   TAG_RESOLVE_FAILED: '无法识别的 ! 标签',
 };
+/** The last line before `at` (1-based) whose [ { or " is not closed on that line, or -1. */
+function unclosedBefore(lines: string[], at: number): number {
+  for (let i = Math.min(at, lines.length) - 1; i >= 0 && i >= at - 6; i--) {
+    const l = (lines[i] ?? '').replace(/#.*$/, '');
+    const count = (re: RegExp) => (l.match(re) ?? []).length;
+    if (count(/\[/g) > count(/\]/g) || count(/\{/g) > count(/\}/g) || count(/"/g) % 2 === 1) return i + 1 === at ? -1 : i + 1;
+  }
+  return -1;
+}
+
 const yamlErrorText = (code: string, message: string): string =>
   YAML_ERRORS[code] ?? `无法解析（${message.split('\n')[0]}）`;
 
