@@ -84,6 +84,7 @@ export const DEVOLUTION_ALIASES: Record<string, DevolutionMode> = {
   受理: '受理初审',
   法定职权: '法定职权',
   法定: '法定职权',
+  集中行使: '直接下放',
 };
 
 export const centreSchema = z.strictObject({

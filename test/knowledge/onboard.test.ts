@@ -86,6 +86,12 @@ describe('a new county from an empty folder', () => {
       ['answered', '磁器口街道', '对水上交通安全的检查'],
       ['answered', '磁器口街道', '对《重庆市水资源管理条例》第十八条所列情形的处罚'],
     ]);
+    // Its own eval set runs from the folder (figures in the report; retrieval itself is not this test's subject).
+    const ev = await runCli(['eval', '--dir', kb, '--json'], { DATA_DIR: data });
+    expect(ev.code, ev.err).toBe(0);
+    const metrics = JSON.parse(ev.out) as { overall: { n: number; hit1: number } };
+    expect(metrics.overall.n).toBe(6);
+    expect(metrics.overall.hit1).toBeGreaterThanOrEqual(0.6);
     // A penalty is answered by who enforces it, not with a how-to-apply card.
     expect(lines[2]!.answer).toContain('由磁器口街道综合行政执法队负责依法实施');
     expect(lines[2]!.answer).not.toContain('材料');
