@@ -120,3 +120,21 @@ export function stripCountyName(text: string, regions: Regions): string {
   }
   return out;
 }
+
+/**
+ * Working windows (minutes after midnight) from a centre's hours text, e.g.
+ * 「工作日 上午8:30-12:00 下午14:30-17:30」 or 「上午9:00至12:00，下午2:30—5:30」; null when none is written.
+ */
+export function parseWorkingHours(text: string | undefined): [number, number][] | null {
+  if (!text) return null;
+  const windows: [number, number][] = [];
+  const re = /(上午|下午|晚上)?\s*(\d{1,2})[:：](\d{2})\s*(?:-|－|—|–|~|～|至|到)\s*(\d{1,2})[:：](\d{2})/g;
+  for (const m of text.matchAll(re)) {
+    const pm = m[1] === '下午' || m[1] === '晚上';
+    const h = (v: string) => (pm && Number(v) < 12 ? Number(v) + 12 : Number(v));
+    const start = h(m[2]!) * 60 + Number(m[3]);
+    const end = h(m[4]!) * 60 + Number(m[5]);
+    if (end > start && end <= 24 * 60) windows.push([start, end]);
+  }
+  return windows.length ? windows.sort((a, b) => a[0] - b[0]) : null;
+}

@@ -21,6 +21,7 @@ import {
 import { isOpen, parseTicketRef, STATUS_LABELS, type Actor, type Ticket } from './model.ts';
 import { ACTION_VERBS, type Action, type TransitionActor } from './state.ts';
 import { workingDayDeadline, workingMsBetween } from './worktime.ts';
+import { parseWorkingHours } from '../knowledge/facts.ts';
 
 export interface TicketDeskDeps {
   store: Store;
@@ -497,7 +498,9 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       const out: OutgoingReply[] = [];
       const slaMs = config.slaUnclaimedHours * 3600_000;
       for (const t of await store.tickets.listOpen()) {
-        if (t.status === 'registered' && workingMsBetween(t.createdAt, now) >= slaMs) {
+        // The clock runs in the handling centre's own hours, when they are recorded.
+        const windows = parseWorkingHours((t.town ? catalogue.town(t.town) : undefined)?.centre.hours ?? catalogue.countyCentre().hours) ?? undefined;
+        if (t.status === 'registered' && workingMsBetween(t.createdAt, now, windows) >= slaMs) {
           if (await store.slaNotices.record(t.id, 'unclaimed', now)) {
             const text = `⏰ 超过 ${config.slaUnclaimedHours} 个工作小时无人接单：\n${staffPostText(t, '待接单')}`;
             await store.tickets.addEvent(t.id, { actor: { id: 'system', name: '小助手' }, kind: 'sla', text: `无人接单提醒`, public: false }, now);
@@ -508,7 +511,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         const limits = t.items.map((i) => i.promisedLimit).filter((l): l is '即办' | number => l !== null);
         if (limits.length === 0) continue;
         const days = Math.max(...limits.map((l) => (l === '即办' ? 0 : l)));
-        if (now.getTime() > workingDayDeadline(t.createdAt, days).getTime()) {
+        if (now.getTime() > workingDayDeadline(t.createdAt, days, windows).getTime()) {
           if (await store.slaNotices.record(t.id, 'overdue', now)) {
             const limit = days === 0 ? '即办' : `${days}个工作日`;
             const text = `⏰ #${t.id}（${t.number}）已超过承诺时限（${limit}）仍未办结：${STATUS_LABELS[t.status]}，经办：${t.assigneeName ?? '未接单'}。发「查 ${t.id}」看详情。`;
