@@ -141,6 +141,7 @@ export function knowledgeFiles(dir: string): string[] {
     ...listFiles(path.join(dir, 'items'), '.yaml'),
     ...listFiles(path.join(dir, 'items'), '.yml'),
     ...listFiles(path.join(dir, 'lists'), '.csv'),
+    ...[path.join(dir, 'lists', 'towns.yaml')].filter((f) => fs.existsSync(f)),
     ...listFiles(path.join(dir, 'guides'), '.md'),
   ];
 }

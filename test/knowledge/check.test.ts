@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.ts';
-import { loadKnowledge } from '../../src/knowledge/load.ts';
+import { hashKnowledge, loadKnowledge } from '../../src/knowledge/load.ts';
 import { summarize } from '../../src/knowledge/check.ts';
 import { BROKEN, VALID_KB, knowledgeCopy } from '../helpers/fixtures.ts';
 
@@ -89,6 +89,22 @@ describe('knowledge checker', () => {
     expect(knowledge!.inactive.get('甲镇')!.map((e) => [e.事项名称, e.state, e.收回后去向])).toEqual([['食品小作坊备案', 'withdrawn', '示例县市场监督管理局']]);
     // The same row before it was withdrawn is in force.
     expect(loadKnowledge(dir, { today: '2022-06-01' }).knowledge!.lists.get('甲镇')!.map((e) => e.事项名称)).toContain('食品小作坊备案');
+  });
+
+  it('lists/towns.yaml gives one list file to several towns, and changes the knowledge hash', () => {
+    const dir = knowledgeCopy();
+    fs.rmSync(path.join(dir, 'lists', '乙街道.csv'));
+    fs.renameSync(path.join(dir, 'lists', '甲镇.csv'), path.join(dir, 'lists', '东片清单.csv'));
+    const before = hashKnowledge(dir);
+    fs.writeFileSync(path.join(dir, 'lists', 'towns.yaml'), '东片清单.csv: [甲镇, 乙]\n');
+    const { knowledge, problems } = loadKnowledge(dir);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(knowledge!.lists.get('乙街道')!.map((e) => e.事项名称)).toEqual(['个体工商户设立登记', '食品经营许可']);
+    expect(hashKnowledge(dir)).not.toBe(before);
+    fs.writeFileSync(path.join(dir, 'lists', 'towns.yaml'), '东片清单.csv: [甲镇, 乙町]\n');
+    const errors = loadKnowledge(dir).problems.filter((p) => p.severity === 'error');
+    expect(errors[0]).toMatchObject({ file: 'lists/towns.yaml', line: 1, field: '东片清单.csv' });
+    expect(errors[0]!.message).toContain('「乙町」不是 regions.yaml 里的镇/街道');
   });
 
   it('a GBK list is one error with advice, not mojibake column errors and a false "no list" warning', () => {
