@@ -114,7 +114,13 @@ describe('daiban kb import', () => {
     fs.writeFileSync(xls, 'x');
     expect((await runCli(['kb', 'import', xls, '--dir', dir, '--town', '甲镇'])).err).toContain('另存为');
     // An unknown town or a stub that cannot be made: nothing is written either.
-    const ok = await xlsx([['序号', '事项名称', '原实施部门'], [1, '宠物美容许可', '示例县农业农村局']]);
+    const ok = await xlsx([['宠物美容清单'], ['序号', '事项名称', '原实施部门'], [1, '宠物美容许可', '示例县农业农村局']]);
+    // Without drafts, the check names the row in the written CSV and in the published table.
+    const kept = knowledgeCopy();
+    const noStubs = await runCli(['kb', 'import', ok, '--dir', kept, '--town', '甲镇', '--force']);
+    expect(noStubs.code).toBe(1);
+    expect(noStubs.err).toContain('错误 lists/甲镇.csv:2 字段「事项名称」：事项「宠物美容许可」不在事项目录里');
+    expect(noStubs.err).toContain('（原表第 3 行）');
     const r3 = await runCli(['kb', 'import', ok, '--dir', dir, '--town', '甲真', '--force']);
     expect(r3.err).toContain('您是不是要找：「甲镇」');
     const r4 = await runCli(['kb', 'import', ok, '--dir', dir, '--town', '甲镇', '--force', '--scaffold-items']);

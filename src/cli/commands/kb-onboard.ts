@@ -203,7 +203,12 @@ export function registerOnboarding(kb: Command, ctx: CliContext): void {
 
       const { problems } = loadKnowledge(dir);
       const errors = problems.filter((p) => p.severity === 'error');
-      for (const p of errors) io.stderr(formatProblem(p) + '\n');
+      // A row of the written CSV is also named by its line in the published file.
+      const written = path.relative(dir, target);
+      for (const p of errors) {
+        const source = p.file === written && p.line && p.line >= 2 ? result.rows[p.line - 2]?.line : undefined;
+        io.stderr(formatProblem(p) + (source ? `（原表第 ${source} 行）` : '') + '\n');
+      }
       const warnings = problems.length - errors.length;
       io.stdout(
         errors.length
