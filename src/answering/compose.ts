@@ -182,6 +182,15 @@ export class Composer {
     const e = this.elsewhere(item);
     const f = this.details(item, null, undefined);
     const gone = town ? this.k.inactive.get(town.name)?.find((x) => this.idx.item(x.事项名称)?.name === item.name) : undefined;
+    if (isEnforcement(item) && !gone) {
+      // Nobody applies for an enforcement power: say who exercises it, not where to apply.
+      const lines = [
+        `ℹ️「${item.name}」是${item.type}事项，${town ? `不在${town.name}的清单里，` : ''}由${e.who}负责。`,
+        towns.length ? `已交由镇（街道）实施的：${towns.map((t) => t.name).join('、')}。` : '',
+        item.basis ? `依据：${item.basis}` : '',
+      ].filter(Boolean);
+      return { answer: fit(lines, '回复「依据」查看出处。'), followups: f };
+    }
     const lines = [
       gone
         ? inactiveLine(gone, item.name, e.who)

@@ -70,12 +70,16 @@ describe('replies say only what the knowledge holds', () => {
         '4,个体工商户设立登记,乙街道,直接下放,,2999-01-01,,\n',
     );
     fs.writeFileSync(path.join(dir, 'lists', '乙街道.csv'), '序号,事项名称\n');
-    const [penalty, inspection, withdrawn, pending] = await ask(dir, [
+    const [penalty, inspection, withdrawn, pending, notHere] = await ask(dir, [
       '乙街道对无照经营行为的处罚归谁管',
       '甲镇对农药经营的监督检查',
       '乙街道能办食品经营许可吗',
       '乙街道能办个体工商户设立登记吗',
+      '乙街道对农药经营的监督检查归谁管',
     ]);
+    expect(notHere!.status).toBe('not_at_town');
+    expect(notHere!.answer).toContain('「对农药经营的监督检查」是行政检查事项，不在乙街道的清单里，由示例县市场监督管理局负责');
+    expect(notHere!.answer).not.toMatch(/代办|地点：/);
     expect(penalty!.answer).toContain('由乙街道综合行政执法队负责依法实施，不需要群众申请办理');
     expect(penalty!.answer).toContain('《无证无照经营查处办法》第十三条');
     expect(penalty!.answer).not.toMatch(/材料|收费|承诺/);
