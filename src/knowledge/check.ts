@@ -135,7 +135,7 @@ export function crossCheck(k: Knowledge): Problem[] {
   }
 
   // Lists: items known, department consistent, no duplicates, mode agrees with the row's note.
-  const modeWords = new Map<string, DevolutionMode>(Object.entries(DEVOLUTION_ALIASES).filter(([w]) => w.length >= 2 && w !== '下放'));
+  const modeWords = new Map<string, DevolutionMode>(Object.entries(DEVOLUTION_ALIASES).filter(([w]) => !['下放', '受理', '法定'].includes(w)));
   for (const m of k.regions.modes) modeWords.set(m.name, m.meaning);
   for (const town of k.regions.towns) {
     for (const c of [town.centre, ...(town === k.regions.towns[0] ? [k.regions.county.centre] : [])]) {
