@@ -207,6 +207,15 @@ const describeValue = (v: unknown): string => {
   return `${typeof v === 'string' ? '文字' : typeof v === 'number' ? '数字' : typeof v}「${String(v)}」`;
 };
 
+/** Chinese text for csv-parse's error codes. */
+const CSV_ERRORS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: '双引号没有配对（有一个格子的引号开了没关）',
+  CSV_INVALID_CLOSING_QUOTE: '引号后面紧跟了别的字符（格子里的引号要写成两个 ""）',
+  INVALID_OPENING_QUOTE: '引号出现在格子中间（格子里的引号要写成两个 ""，或把整个格子用引号括起来）',
+  CSV_INVALID_OPENING_QUOTE: '引号出现在格子中间（格子里的引号要写成两个 ""，或把整个格子用引号括起来）',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: '引号后面紧跟了别的字符（格子里的引号要写成两个 ""）',
+};
+
 export interface CsvRecord {
   line: number;
   values: Record<string, string>;
@@ -231,11 +240,11 @@ export function readCsv(
       trim: true,
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (err) {
-    const e = err as { lines?: number; message: string };
+    const e = err as { lines?: number; message: string; code?: string };
     problems.push({
       file,
       line: e.lines,
-      message: `CSV 格式错误：${e.message}`,
+      message: `CSV 格式错误：${CSV_ERRORS[e.code ?? ''] ?? `无法解析（${e.message}）`}`,
       expected: '每行用英文逗号分隔；含逗号或引号的格子用英文双引号括起来，引号要成对',
       severity: 'error',
     });
