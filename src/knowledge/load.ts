@@ -31,7 +31,7 @@ import {
   type Scenario,
   type SynonymRow,
 } from './schemas.ts';
-import { YamlSource, decodeText, fieldName, readCsv, splitFrontMatter } from './sources.ts';
+import { YamlSource, decodeText, describeIssue, fieldName, readCsv, splitFrontMatter } from './sources.ts';
 import { didYouMean } from './suggest.ts';
 import { compact } from '../text/normalize.ts';
 
@@ -501,7 +501,7 @@ function readLists(
 }
 
 const describe = (issue: z.core.$ZodIssue): string =>
-  issue.code === 'invalid_type' && issue.input === undefined ? '缺少必填内容' : issue.message;
+  issue.code === 'invalid_type' && issue.input === undefined ? '缺少必填内容' : describeIssue(issue);
 
 /** Loads and throws a KnowledgeError listing every error if there is any. */
 export function loadKnowledgeOrThrow(dir: string): { knowledge: Knowledge; problems: Problem[] } {

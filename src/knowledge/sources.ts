@@ -180,7 +180,9 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
         ? `至少要有 ${issue.minimum} 项`
         : issue.origin === 'string'
           ? '不能为空'
-          : `不能小于 ${issue.minimum}`;
+          : issue.inclusive === false
+            ? `必须大于 ${issue.minimum}`
+            : `不能小于 ${issue.minimum}`;
     case 'too_big':
       return issue.origin === 'array' ? `最多 ${issue.maximum} 项` : `不能大于 ${issue.maximum}`;
     case 'invalid_format':
