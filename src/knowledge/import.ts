@@ -114,7 +114,7 @@ export async function readTable(file: string): Promise<Table> {
 export function findHeader(rows: Table['rows']): { index: number; targets: (Target | null)[] } | null {
   for (let i = 0; i < Math.min(15, rows.length); i++) {
     const targets = rows[i]!.cells.map((c) => HEADER_VARIANTS[headerKey(c)] ?? null);
-    if (targets.includes('事项名称') && targets.filter(Boolean).length >= 2) return { index: i, targets };
+    if ((targets.includes('事项名称') || targets.includes('child')) && targets.filter(Boolean).length >= 2) return { index: i, targets };
   }
   return null;
 }
@@ -197,6 +197,10 @@ export function mapTable(table: Table, opts: ImportOptions): ImportResult {
     if (child) {
       if (v.事项名称) v.主项 = v.事项名称;
       v.事项名称 = child;
+    } else if (!v.事项名称 && v.主项) {
+      // A 主项 without 子项 is itself the item.
+      v.事项名称 = v.主项;
+      v.主项 = '';
     }
     if (!v.事项名称) {
       skipped.push({ line: row.line, text: cells.filter(Boolean).join(' ').slice(0, 40) });

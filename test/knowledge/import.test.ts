@@ -84,6 +84,28 @@ describe('daiban kb import', () => {
     expect(knowledge!.lists.get('甲镇')![1]!.承办机构).toBe('派出所');
   });
 
+  it('reads 主项/子项, 事项编码 and dates into the list and the drafts', async () => {
+    const dir = knowledgeCopy();
+    const file = await xlsx([
+      ['序号', '主项名称', '子项名称', '实施编码', '事项类别', '原实施部门', '赋权方式', '实施日期'],
+      [1, '建设工程消防验收', '特殊建设工程消防验收', '000117004001', '行政许可', '示例县市场监督管理局', '委托下放', new Date('2021-07-01T00:00:00Z')],
+      [2, '建设工程消防验收', '其他建设工程消防验收备案', '000117004002', '其他行政权力（备案）', '示例县市场监督管理局', '委托下放', new Date('2021-07-01T00:00:00Z')],
+    ]);
+    const r = await runCli(['kb', 'import', file, '--dir', dir, '--town', '乙街道', '--scaffold-items', '--force']);
+    expect(r.code, r.err + r.out).toBe(0);
+    const csv = fs.readFileSync(path.join(dir, 'lists', '乙街道.csv'), 'utf8');
+    expect(csv.split('\n')[1]).toBe('1,特殊建设工程消防验收,示例县市场监督管理局,委托下放,,,,000117004001,建设工程消防验收,行政许可,2021-07-01');
+    const stubs = fs.readFileSync(path.join(dir, 'items', 'imported-赋权事项清单.yaml'), 'utf8');
+    expect(stubs).toContain('- name: 建设工程消防验收\n  type: 行政许可');
+    expect(stubs).toContain('name: 其他建设工程消防验收备案\n  type: 其他行政权力\n  subtype: 备案\n  code: "000117004002"\n  parent: 建设工程消防验收');
+    const { knowledge, problems } = loadKnowledge(dir, { today: '2024-01-01' });
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(knowledge!.lists.get('乙街道')!.map((e) => [e.事项名称, e.下放方式, e.生效日期])).toEqual([
+      ['特殊建设工程消防验收', '委托', '2021-07-01'],
+      ['其他建设工程消防验收备案', '委托', '2021-07-01'],
+    ]);
+  });
+
   it('reads a CSV that Excel saved as GBK, and says so', async () => {
     const dir = knowledgeCopy();
     const file = path.join(tempDir(), '甲镇清单.csv');
