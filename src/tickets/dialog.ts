@@ -451,4 +451,3 @@ export function markDone(state: DialogState, ticketId: number): DialogState {
   return { ...state, step: 'done', editing: false, ticketId };
 }
 
-export const fieldLabel = (f: Field) => FIELD_LABELS[f];
