@@ -12,12 +12,12 @@ export function registerStart(program: Command, ctx: CliContext): void {
       const { io } = ctx;
       const config = cliConfig(io);
       if (config.puppet) {
-        const { startBot } = await import('../../../bot/main.ts');
+        const { startBot } = await import('../../../bot/wechaty/main.ts');
         const running = await startBot(config, { io });
         await running.stopped;
         return;
       }
-      const { runDemo } = await import('../../../bot/demo.ts');
+      const { runDemo } = await import('../../../bot/wechaty/demo.ts');
       const stdin = io.stdin as NodeJS.ReadableStream & { isTTY?: boolean };
       const code = await runDemo(config, {
         stdin,

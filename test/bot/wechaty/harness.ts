@@ -1,15 +1,15 @@
 // Real Wechaty on wechaty-puppet-mock, with the production transport and
-// assistant; the answerer, stores and desk are passed in.
-import { botIdOf, createTransport, type Transport } from '../../bot/transport.ts';
-import { createMockWorld, type MockContact, type MockRoom, type MockWorld, type SayOptions, type SentMessage } from '../../bot/mock-world.ts';
-import { createAssistant, type Assistant } from '../../src/assistant/assistant.ts';
-import type { TicketDesk } from '../../src/assistant/types.ts';
-import type { Answerer } from '../../src/answering/types.ts';
-import { loadConfig, type Config } from '../../src/config/env.ts';
-import { silentLogger, type Logger } from '../../src/log.ts';
-import type { BindingRepo, SeenRepo } from '../../src/store/types.ts';
-import { FakeAnswerer } from '../assistant/fake-answerer.ts';
-import { memoryStore } from '../assistant/fakes.ts';
+// app; the answerer, stores and desk are passed in.
+import { botIdOf, createTransport, type Transport } from '../../../bot/wechaty/transport.ts';
+import { createMockWorld, type MockContact, type MockRoom, type MockWorld, type SayOptions, type SentMessage } from '../../../bot/wechaty/mock-world.ts';
+import { createApp, type App } from '../../../src/app.ts';
+import type { TicketDesk } from '../../../src/assistant/types.ts';
+import type { Answerer } from '../../../src/answering/types.ts';
+import { loadConfig, type Config } from '../../../src/config/env.ts';
+import { silentLogger, type Logger } from '../../../src/log.ts';
+import type { BindingRepo, SeenRepo } from '../../../src/store/types.ts';
+import { FakeAnswerer } from '../../assistant/fake-answerer.ts';
+import { memoryStore } from '../../assistant/fakes.ts';
 
 export const GROUP = 'yongan-group@chatroom';
 export const OTHER_GROUP = 'dayao-group@chatroom';
@@ -18,7 +18,7 @@ export const STAFF_ROOM = 'yongan-staff@chatroom';
 export interface Harness {
   world: MockWorld;
   transport: Transport;
-  assistant: Assistant;
+  app: App;
   config: Config;
   store: { bindings: BindingRepo; seen: SeenRepo };
   zhang: MockContact;
@@ -42,8 +42,8 @@ export interface HarnessOptions {
   logger?: Logger;
   maxChars?: number;
   configure?: (c: Config) => Config;
-  /** Builds the assistant (e.g. the production core) instead of the fakes. */
-  assistantFactory?: (config: Config, botId: () => string | undefined) => Promise<Assistant>;
+  /** Builds the app (e.g. the production core) instead of the fakes. */
+  appFactory?: (config: Config, botId: (channel: string) => string | undefined) => Promise<App>;
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
@@ -60,17 +60,16 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const world = createMockWorld({ botName: config.botName });
   const store = opts.store ?? memoryStore();
   const logger = opts.logger ?? silentLogger();
-  const assistant = opts.assistantFactory
-    ? await opts.assistantFactory(config, botIdOf(world.bot))
-    : createAssistant({
-        config,
+  const app = opts.appFactory
+    ? await opts.appFactory(config, botIdOf(world.bot))
+    : createApp(config, {
         answerer: opts.answerer ?? new FakeAnswerer(),
         desk: opts.desk,
         store,
         logger,
         botId: botIdOf(world.bot),
       });
-  const transport = createTransport({ bot: world.bot, assistant, config, logger, maxChars: opts.maxChars });
+  const transport = createTransport({ bot: world.bot, app, config, logger, maxChars: opts.maxChars });
   transport.attach();
 
   const zhang = world.contact('zhang', '张老板');
@@ -95,7 +94,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   return {
     world,
     transport,
-    assistant,
+    app,
     config,
     store,
     zhang,

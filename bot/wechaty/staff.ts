@@ -1,15 +1,15 @@
 // Staff are the configured contact ids plus the members of the configured
 // staff rooms. Room membership lives in WeChat, so the transport side reads it
-// and hands the ids to the assistant.
+// and hands the ids to the app.
 import type { Wechaty } from 'wechaty';
-import type { Assistant } from '../src/assistant/assistant.ts';
-import type { Config } from '../src/config/env.ts';
-import type { Logger } from '../src/log.ts';
+import type { App } from '../../src/app.ts';
+import type { Config } from '../../src/config/env.ts';
+import type { Logger } from '../../src/log.ts';
 
 /** Reads the members of every configured staff room; returns their ids (the bot excluded). */
 export async function refreshStaff(
   bot: Wechaty,
-  assistant: Pick<Assistant, 'setStaffMembers'>,
+  assistant: Pick<App, 'setStaffMembers'>,
   config: Pick<Config, 'staffRooms'>,
   logger: Logger,
 ): Promise<string[]> {
@@ -35,7 +35,7 @@ export async function refreshStaff(
 /** Re-reads staff when someone joins or leaves a staff room. */
 export function watchStaffRooms(
   bot: Wechaty,
-  assistant: Pick<Assistant, 'setStaffMembers'>,
+  assistant: Pick<App, 'setStaffMembers'>,
   config: Pick<Config, 'staffRooms'>,
   logger: Logger,
 ): void {

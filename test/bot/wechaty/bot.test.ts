@@ -2,12 +2,12 @@
 // etiquette of issue 4. The answerer here is the small fake; answers.test.ts
 // runs the real answering core.
 import { afterEach, describe, expect, it } from 'vitest';
-import { refreshStaff } from '../../bot/staff.ts';
-import { RATE_NOTICE } from '../../src/assistant/gate.ts';
-import * as T from '../../src/assistant/texts.ts';
-import { silentLogger } from '../../src/log.ts';
-import { FakeAnswerer, ThrowingAnswerer } from '../assistant/fake-answerer.ts';
-import { memoryStore, RecordingDesk } from '../assistant/fakes.ts';
+import { refreshStaff } from '../../../bot/wechaty/staff.ts';
+import { RATE_NOTICE } from '../../../src/core/gate.ts';
+import * as T from '../../../src/intents/texts.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { FakeAnswerer, ThrowingAnswerer } from '../../assistant/fake-answerer.ts';
+import { memoryStore, RecordingDesk } from '../../assistant/fakes.ts';
 import { createHarness, GROUP, OTHER_GROUP, STAFF_ROOM, type Harness } from './harness.ts';
 
 let h: Harness | undefined;
@@ -142,7 +142,7 @@ describe('WeChat bot (mock puppet)', () => {
   it('lets only staff bind a group; #状态 and #解绑 work', async () => {
     const store = memoryStore();
     h = await createHarness({ store });
-    await refreshStaff(h.world.bot, h.assistant, h.config, silentLogger());
+    await refreshStaff(h.world.bot, h.app, h.config, silentLogger());
 
     const refused = await h.say(h.zhang, '#绑定 永安镇', { room: h.otherGroup, mention: true });
     expect(refused[0]!.text).toContain(T.BIND_STAFF_ONLY);
@@ -252,7 +252,7 @@ describe('WeChat bot (mock puppet)', () => {
   it('hands proxy requests and staff commands to the ticket desk', async () => {
     const desk = new RecordingDesk();
     h = await createHarness({ desk });
-    await refreshStaff(h.world.bot, h.assistant, h.config, silentLogger());
+    await refreshStaff(h.world.bot, h.app, h.config, silentLogger());
 
     // 「代办」 after an answer: the item comes from the answer.
     await h.say(h.zhang, '永安镇能办食品经营许可吗', { room: h.group, mention: true });

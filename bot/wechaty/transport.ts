@@ -1,20 +1,23 @@
-// The WeChat side of the assistant: turns Wechaty messages into the core's
-// IncomingMessage, hands them to the assistant one at a time per person, and
-// sends the replies back (split to WeChat-sized messages, @mentioning the
-// asker in groups). Friend requests are accepted here when configured.
+// The Wechaty channel: a thin adapter. It turns Wechaty messages into the
+// core's Inbound (channel 'wechaty'), hands them to `app.handle` in the order
+// they arrived, and delivers the Outbound messages the app sends through it
+// (split to WeChat-sized messages, @mentioning the asker in groups). Friend
+// requests are accepted here when configured. The core serialises turns.
 import { types, type Contact, type Friendship, type Message, type Room, type Wechaty } from 'wechaty';
-import type { Assistant } from '../src/assistant/assistant.ts';
-import { splitText, MAX_MESSAGE_CHARS } from '../src/assistant/split.ts';
-import type { IncomingMessage, OutgoingReply } from '../src/assistant/types.ts';
-import type { Config } from '../src/config/env.ts';
-import type { Logger } from '../src/log.ts';
+import type { App } from '../../src/app.ts';
+import type { Config } from '../../src/config/env.ts';
+import type { ChannelSender, Inbound, Outbound } from '../../src/core/messages.ts';
+import { splitText, MAX_MESSAGE_CHARS } from '../../src/core/split.ts';
+import type { Logger } from '../../src/log.ts';
+
+export const CHANNEL = 'wechaty';
 
 /** The separator WeChat puts after an @name (U+2005 FOUR-PER-EM SPACE). */
 export const AT_SEPARATOR = '\u2005';
 
 export interface TransportDeps {
   bot: Wechaty;
-  assistant: Pick<Assistant, 'handleMessage' | 'onFriend'>;
+  app: Pick<App, 'handle' | 'greet' | 'registerChannel'>;
   config: Pick<Config, 'botName' | 'acceptFriends' | 'staffRooms' | 'groupAllowlist' | 'groupPrefixes'>;
   logger: Logger;
   /** Characters per WeChat message. */
@@ -37,13 +40,13 @@ export interface TransportStats {
 export interface Transport {
   /** Listens to the bot's message and friendship events. */
   attach(): void;
-  /** Queues a Wechaty message for the assistant (the bot's own messages are ignored). */
+  /** Queues a Wechaty message for the app (the bot's own messages are ignored). */
   onMessage(message: Message): void;
   onFriendship(friendship: Friendship): void;
   /** The core's view of a Wechaty message; null for the bot's own and for non-text messages. */
-  toIncoming(message: Message): Promise<IncomingMessage | null>;
-  /** Sends replies, in order; failures are logged, never thrown. */
-  send(replies: OutgoingReply[]): Promise<void>;
+  toInbound(message: Message): Promise<Inbound | null>;
+  /** The channel the app delivers through: throws when a message cannot be sent (the app retries). */
+  readonly sender: ChannelSender;
   /** Stops taking new messages; work already queued is finished. */
   stop(): void;
   /** Resolves when nothing is queued or in flight. */
@@ -54,7 +57,7 @@ export interface Transport {
 }
 
 export function createTransport(deps: TransportDeps): Transport {
-  const { bot, assistant, config, logger } = deps;
+  const { bot, app, config, logger } = deps;
   const maxChars = deps.maxChars ?? MAX_MESSAGE_CHARS;
   const sendDelayMs = deps.sendDelayMs ?? 0;
   const stats: TransportStats = { received: 0, handled: 0, sent: 0, failed: 0 };
@@ -79,7 +82,7 @@ export function createTransport(deps: TransportDeps): Transport {
     handledWaiters.delete(id);
   };
 
-  /** Runs tasks with the same key one after another; different keys run concurrently. */
+  /** Keeps one person's messages in the order they arrived; different keys run concurrently. */
   const enqueue = (key: string, task: () => Promise<void>): void => {
     pending++;
     const previous = queues.get(key) ?? Promise.resolve();
@@ -111,7 +114,7 @@ export function createTransport(deps: TransportDeps): Transport {
     return [...names].filter(Boolean).sort((a, b) => b.length - a.length);
   }
 
-  async function toIncoming(message: Message): Promise<IncomingMessage | null> {
+  async function toInbound(message: Message): Promise<Inbound | null> {
     if (message.self()) return null;
     if (message.type() !== types.Message.Text) return null;
     const talker = message.talker();
@@ -150,11 +153,9 @@ export function createTransport(deps: TransportDeps): Transport {
     }
     return {
       id: message.id,
-      chatId: room ? room.id : talker.id,
-      chatType: room ? 'group' : 'private',
+      chat: { channel: CHANNEL, kind: room ? 'group' : 'direct', id: room ? room.id : talker.id },
       chatName,
-      senderId: talker.id,
-      senderName,
+      sender: { channel: CHANNEL, id: talker.id, name: senderName },
       text: text.replace(/\s+$/, '').replace(/^\s+/, ''),
       mentioned,
       timestamp: message.date().getTime(),
@@ -163,12 +164,12 @@ export function createTransport(deps: TransportDeps): Transport {
 
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  async function sendOne(reply: OutgoingReply): Promise<void> {
+  async function sendOne(reply: Outbound): Promise<void> {
     const chunks = splitText(reply.text, maxChars);
     if (chunks.length === 0) return;
-    if (reply.chatType === 'group') {
-      const room = await bot.Room.find({ id: reply.chatId });
-      if (!room) throw new Error(`room not found: ${reply.chatId}`);
+    if (reply.to.kind === 'group') {
+      const room = await bot.Room.find({ id: reply.to.id });
+      if (!room) throw new Error(`room not found: ${reply.to.id}`);
       let mentionContact: Contact | undefined;
       if (reply.mention) mentionContact = (await bot.Contact.find({ id: reply.mention.id })) ?? undefined;
       for (const [i, chunk] of chunks.entries()) {
@@ -182,8 +183,8 @@ export function createTransport(deps: TransportDeps): Transport {
         if (sendDelayMs > 0 && i < chunks.length - 1) await sleep(sendDelayMs);
       }
     } else {
-      const contact = await bot.Contact.find({ id: reply.chatId });
-      if (!contact) throw new Error(`contact not found: ${reply.chatId}`);
+      const contact = await bot.Contact.find({ id: reply.to.id });
+      if (!contact) throw new Error(`contact not found: ${reply.to.id}`);
       for (const [i, chunk] of chunks.entries()) {
         await contact.say(chunk);
         stats.sent++;
@@ -192,17 +193,23 @@ export function createTransport(deps: TransportDeps): Transport {
     }
   }
 
-  async function send(replies: OutgoingReply[]): Promise<void> {
-    for (const [i, reply] of replies.entries()) {
+  /** Pause between two messages to WeChat (protocols ban bursts). */
+  let lastSend = 0;
+  const sender: ChannelSender = {
+    name: CHANNEL,
+    async send(message) {
+      const wait = lastSend + sendDelayMs - Date.now();
+      if (sendDelayMs > 0 && wait > 0) await sleep(wait);
       try {
-        await sendOne(reply);
+        await sendOne(message);
       } catch (err) {
         stats.failed++;
-        logger.error({ err, chat: reply.chatId }, 'send failed');
+        throw err;
+      } finally {
+        lastSend = Date.now();
       }
-      if (sendDelayMs > 0 && i < replies.length - 1) await sleep(sendDelayMs);
-    }
-  }
+    },
+  };
 
   function onMessage(message: Message): void {
     if (stopped || message.self()) return;
@@ -211,10 +218,9 @@ export function createTransport(deps: TransportDeps): Transport {
     const chatId = message.room()?.id ?? talker.id;
     enqueue(`${chatId}:${talker.id}`, async () => {
       try {
-        const incoming = await toIncoming(message);
-        if (!incoming) return;
-        const replies = await assistant.handleMessage(incoming);
-        await send(replies);
+        const inbound = await toInbound(message);
+        if (!inbound) return;
+        await app.handle(inbound);
       } finally {
         stats.handled++;
         markHandled(message.id);
@@ -233,7 +239,7 @@ export function createTransport(deps: TransportDeps): Transport {
     enqueue(`${contact.id}:${contact.id}`, async () => {
       await friendship.accept();
       logger.info({ contact: contact.id }, 'friend request accepted');
-      await send(await assistant.onFriend(contact.id, contact.name()));
+      await app.greet({ channel: CHANNEL, id: contact.id, name: contact.name() });
     });
   }
 
@@ -241,13 +247,14 @@ export function createTransport(deps: TransportDeps): Transport {
     attach() {
       if (attached) return;
       attached = true;
+      app.registerChannel(sender);
       bot.on('message', onMessage);
       bot.on('friendship', onFriendship);
     },
     onMessage,
     onFriendship,
-    toIncoming,
-    send,
+    toInbound,
+    sender,
     stop() {
       stopped = true;
     },
@@ -270,6 +277,9 @@ export function createTransport(deps: TransportDeps): Transport {
 }
 
 /** The bot's contact id once logged in (for the gate's own-message check). */
-export const botIdOf = (bot: Wechaty) => (): string | undefined => (bot.isLoggedIn ? bot.currentUser.id : undefined);
+export const botIdOf =
+  (bot: Wechaty) =>
+  (channel: string): string | undefined =>
+    channel === CHANNEL && bot.isLoggedIn ? bot.currentUser.id : undefined;
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -7,9 +7,9 @@ import path from 'node:path';
 import QRCode from 'qrcode';
 import qrcodeTerminal from 'qrcode-terminal';
 import { ScanStatus, type Wechaty, type WechatyOptions } from 'wechaty';
-import type { Config } from '../src/config/env.ts';
-import { ConfigError } from '../src/errors.ts';
-import type { Logger } from '../src/log.ts';
+import type { Config } from '../../src/config/env.ts';
+import { ConfigError } from '../../src/errors.ts';
+import type { Logger } from '../../src/log.ts';
 
 export type Puppet = Exclude<NonNullable<WechatyOptions['puppet']>, string>;
 

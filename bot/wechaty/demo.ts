@@ -1,14 +1,14 @@
 // The local demo (`npm start` with no WECHATY_PUPPET): real Wechaty on
 // wechaty-puppet-mock, a simulated town group and staff group, and the
 // terminal as 张老板's (or the clerk's) keyboard. Every message goes through
-// the production transport, assistant, answering core and ticket desk.
+// the production transport, app, answering core and ticket desk.
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Config } from '../src/config/env.ts';
-import { createLogger } from '../src/log.ts';
-import type { BuildProgress } from '../src/retrieval/index-store.ts';
-import { openCore, type Core } from './core.ts';
+import type { Config } from '../../src/config/env.ts';
+import { createLogger } from '../../src/log.ts';
+import type { BuildProgress } from '../../src/retrieval/index-store.ts';
+import { openApp, type OpenedApp } from '../../src/app.ts';
 import { createMockWorld } from './mock-world.ts';
 import { refreshStaff } from './staff.ts';
 import { botIdOf, createTransport } from './transport.ts';
@@ -78,9 +78,9 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
       io.stderr(`首次运行，正在建立知识索引：${p.stage}…\n`);
     }
   };
-  let core: Core;
+  let core: OpenedApp;
   try {
-    core = await openCore(config, { logger, onProgress, botId: botIdOf(world.bot) });
+    core = await openApp(config, { logger, onProgress, botId: botIdOf(world.bot) });
   } catch (err) {
     logger.error({ err }, 'demo could not start');
     throw err;
@@ -88,7 +88,7 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
   const town = core.answerer.resolveTown(DEMO_TOWN);
   if (town) await core.store.bindings.set(DEMO_GROUP_ID, town, 'demo');
 
-  const transport = createTransport({ bot: world.bot, assistant: core.assistant, config, logger });
+  const transport = createTransport({ bot: world.bot, app: core.app, config: core.config, logger });
   transport.attach();
   let printed = 0;
   world.onSent((m) => {
@@ -96,8 +96,8 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
     io.stdout(`[${m.chatType === 'group' ? m.chat : `私聊 ${m.chat}`}] ${m.text}\n`);
   });
   await world.start();
-  await refreshStaff(world.bot, core.assistant, config, logger);
-  const tick = startTicking(core, transport, logger);
+  await refreshStaff(world.bot, core.app, config, logger);
+  const tick = startTicking(core, logger);
 
   if (io.interactive) {
     io.stderr(`${HELP}日志写在 ${logFile}\n`);

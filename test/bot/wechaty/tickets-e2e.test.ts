@@ -4,22 +4,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCore, type Core } from '../../bot/core.ts';
-import { refreshStaff } from '../../bot/staff.ts';
-import { loadConfig, type Config } from '../../src/config/env.ts';
-import { silentLogger } from '../../src/log.ts';
-import type { StoreOptions } from '../../src/store/index.ts';
-import { backends, type Backend } from '../store/backends.ts';
+import { openApp, type OpenedApp } from '../../../src/app.ts';
+import { refreshStaff } from '../../../bot/wechaty/staff.ts';
+import { loadConfig, type Config } from '../../../src/config/env.ts';
+import { silentLogger } from '../../../src/log.ts';
+import type { StoreOptions } from '../../../src/store/index.ts';
+import { backends, type Backend } from '../../store/backends.ts';
 import { createHarness, STAFF_ROOM, type Harness } from './harness.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daiban-e2e-'));
 const env = { KNOWLEDGE_DIR: path.join(ROOT, 'knowledge'), DATA_DIR: dataDir, STAFF_ROOMS: `${STAFF_ROOM}=永安镇` };
 const all = await backends();
 
 beforeAll(async () => {
   // Build the knowledge index once.
-  const c = await openCore({ ...loadConfig(env, ROOT), sqlitePath: path.join(dataDir, 'warmup.sqlite') }, { logger: silentLogger() });
+  const c = await openApp({ ...loadConfig(env, ROOT), sqlitePath: path.join(dataDir, 'warmup.sqlite') }, { logger: silentLogger() });
   await c.close();
 }, 120_000);
 afterAll(async () => {
@@ -27,16 +27,16 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function harness(backend: Backend, storeOptions: StoreOptions): Promise<{ h: Harness; core: () => Core }> {
-  let core!: Core;
+async function harness(backend: Backend, storeOptions: StoreOptions): Promise<{ h: Harness; core: () => OpenedApp }> {
+  let core!: OpenedApp;
   const h = await createHarness({
     env,
-    assistantFactory: async (config: Config, botId) => {
-      core = await openCore(config, { logger: silentLogger(), botId, openStore: () => backend.open(storeOptions) });
-      return core.assistant;
+    appFactory: async (config: Config, botId) => {
+      core = await openApp(config, { logger: silentLogger(), botId, openStore: () => backend.open(storeOptions) });
+      return core.app;
     },
   });
-  await refreshStaff(h.world.bot, h.assistant, h.config, silentLogger());
+  await refreshStaff(h.world.bot, h.app, h.config, silentLogger());
   return { h, core: () => core };
 }
 

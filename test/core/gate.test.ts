@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createGate, RATE_NOTICE, type GateConfig } from '../../src/assistant/gate.ts';
+import { createGate, GROUP_RATE_NOTICE, MAX_INBOUND_CHARS, RATE_NOTICE, type GateConfig } from '../../src/core/gate.ts';
+import type { Inbound } from '../../src/core/messages.ts';
 import type { IncomingMessage } from '../../src/assistant/types.ts';
-import { MemorySeen } from './fakes.ts';
+import { MemorySeen } from '../assistant/fakes.ts';
 
 const base: GateConfig = {
   groupPrefixes: ['办事', '#问'],
@@ -13,17 +14,29 @@ const base: GateConfig = {
 
 let n = 0;
 const T0 = 1_800_000_000_000;
-const msg = (over: Partial<IncomingMessage> = {}): IncomingMessage => ({
-  id: `m${++n}`,
-  chatId: 'g1@chatroom',
-  chatType: 'group',
-  senderId: 'zhang',
-  senderName: '张老板',
-  text: '永安镇能办食品经营许可吗',
-  mentioned: true,
-  timestamp: T0,
-  ...over,
-});
+/** Written in the flat shape for brevity; the gate sees the addressed Inbound. */
+const msg = (over: Partial<IncomingMessage> = {}): Inbound => {
+  const m: IncomingMessage = {
+    id: `m${++n}`,
+    chatId: 'g1@chatroom',
+    chatType: 'group',
+    senderId: 'zhang',
+    senderName: '张老板',
+    text: '永安镇能办食品经营许可吗',
+    mentioned: true,
+    timestamp: T0,
+    ...over,
+  };
+  return {
+    id: m.id,
+    chat: { channel: 'test', kind: m.chatType === 'group' ? 'group' : 'direct', id: m.chatId },
+    ...(m.chatName ? { chatName: m.chatName } : {}),
+    sender: { channel: 'test', id: m.senderId, name: m.senderName },
+    text: m.text,
+    mentioned: m.mentioned,
+    timestamp: m.timestamp,
+  };
+};
 
 const setup = (config: Partial<GateConfig> = {}) => {
   let now = T0;
@@ -93,12 +106,42 @@ describe('gate', () => {
     expect((await gate.check(msg({ timestamp: T0 + 20_000 }))).action).toBe('notice');
   });
 
-  it('rate-limits a busy group silently; staff are exempt', async () => {
+  it('rate-limits a busy group with one notice to the group, then silence; staff are exempt', async () => {
     const { gate } = setup({ ratePerson: { capacity: 100, perSeconds: 60 }, rateGroup: { capacity: 2, perSeconds: 60 } });
     expect((await gate.check(msg({ senderId: 'a' }))).action).toBe('pass');
     expect((await gate.check(msg({ senderId: 'b' }))).action).toBe('pass');
-    expect(await gate.check(msg({ senderId: 'c' }))).toEqual({ action: 'drop', reason: 'rate_limited_group' });
+    expect(await gate.check(msg({ senderId: 'c' }))).toEqual({ action: 'notice', reason: 'rate_limited_group', text: GROUP_RATE_NOTICE });
+    expect(await gate.check(msg({ senderId: 'd' }))).toEqual({ action: 'drop', reason: 'rate_limited_group' });
     expect((await gate.check(msg({ senderId: 'clerk' }), { rateExempt: true })).action).toBe('pass');
+  });
+
+  it('keeps the last part of a group’s allowance for members who have not spoken yet', async () => {
+    // 10 per minute for the group (3 kept back), 6 per person.
+    const { gate } = setup({ ratePerson: { capacity: 6, perSeconds: 60 }, rateGroup: { capacity: 10, perSeconds: 60 } });
+    const passed = (sender: string) => gate.check(msg({ senderId: sender })).then((d) => d.action === 'pass');
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < 6; i++) {
+      if (await passed('a')) a++;
+      if (await passed('b')) b++;
+    }
+    // The two busy members together get only what is not kept back.
+    expect(a + b).toBe(7);
+    // Someone who has not spoken is still served, twice more in all with others like them.
+    expect(await passed('c')).toBe(true);
+    expect(await passed('d')).toBe(true);
+    expect(await passed('e')).toBe(true);
+    expect((await gate.check(msg({ senderId: 'f' }))).action).not.toBe('pass');
+  });
+
+  it('cuts over-long text and says so', async () => {
+    const { gate } = setup();
+    const long = '食'.repeat(MAX_INBOUND_CHARS + 500);
+    const d = await gate.check(msg({ chatType: 'private', chatId: 'zhang', text: long }));
+    expect(d).toMatchObject({ action: 'pass', truncated: true });
+    if (d.action === 'pass') expect([...d.message.text]).toHaveLength(MAX_INBOUND_CHARS);
+    const short = await gate.check(msg({ chatType: 'private', chatId: 'zhang', text: '食品经营许可' }));
+    expect(short).toMatchObject({ action: 'pass', truncated: false });
   });
 });
 

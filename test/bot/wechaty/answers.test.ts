@@ -6,18 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openCore, type Core } from '../../bot/core.ts';
-import { loadConfig, type Config } from '../../src/config/env.ts';
-import { silentLogger } from '../../src/log.ts';
+import { openApp, type OpenedApp } from '../../../src/app.ts';
+import { loadConfig, type Config } from '../../../src/config/env.ts';
+import { silentLogger } from '../../../src/log.ts';
 import { createHarness, GROUP, OTHER_GROUP, STAFF_ROOM, type Harness } from './harness.ts';
-import { refreshStaff } from '../../bot/staff.ts';
-import { startBot } from '../../bot/main.ts';
-import { createMockWorld } from '../../bot/mock-world.ts';
+import { refreshStaff } from '../../../bot/wechaty/staff.ts';
+import { startBot } from '../../../bot/wechaty/main.ts';
+import { createMockWorld } from '../../../bot/wechaty/mock-world.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 let dataDir: string;
 let h: Harness | undefined;
-let core: Core | undefined;
+let core: OpenedApp | undefined;
 
 const env = () => ({
   KNOWLEDGE_DIR: path.join(ROOT, 'knowledge'),
@@ -30,9 +30,9 @@ async function realHarness(name: string): Promise<Harness> {
   return createHarness({
     env: env(),
     configure: (c: Config) => ({ ...c, sqlitePath: path.join(dataDir, `${name}.sqlite`) }),
-    assistantFactory: async (config, botId) => {
-      core = await openCore(config, { logger: silentLogger(), botId });
-      return core.assistant;
+    appFactory: async (config, botId) => {
+      core = await openApp(config, { logger: silentLogger(), botId });
+      return core.app;
     },
   });
 }
@@ -40,7 +40,7 @@ async function realHarness(name: string): Promise<Harness> {
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daiban-bot-'));
   // Build the knowledge index once for the whole file.
-  const c = await openCore(
+  const c = await openApp(
     { ...loadConfig(env(), ROOT), sqlitePath: path.join(dataDir, 'warmup.sqlite') },
     { logger: silentLogger() },
   );
@@ -69,7 +69,7 @@ describe('WeChat bot with the real answering core', () => {
 
   it('uses the bound town, and a town named in the question beats it', async () => {
     h = await realHarness('bound');
-    await refreshStaff(h.world.bot, h.assistant, h.config, silentLogger());
+    await refreshStaff(h.world.bot, h.app, h.config, silentLogger());
     const bound = await h.say(h.li, '#绑定 永安镇', { room: h.group, mention: true });
     expect(bound[0]!.text).toContain('已将本群绑定到永安镇');
     expect(await core!.store.bindings.get(GROUP)).toBe('永安镇');
@@ -112,7 +112,7 @@ describe('WeChat bot with the real answering core', () => {
 
   it('takes staff commands in the staff room without a mention, and ignores chatter there', async () => {
     h = await realHarness('staff');
-    await refreshStaff(h.world.bot, h.assistant, h.config, silentLogger());
+    await refreshStaff(h.world.bot, h.app, h.config, silentLogger());
     const todo = await h.say(h.li, '待办', { room: h.staffRoom });
     expect(todo).toHaveLength(1);
     expect(todo[0]!.chat).toBe('永安镇代办员工作群');

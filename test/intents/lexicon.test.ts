@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTicketQuery, parseBindingCommand, parseProxyRequest } from '../../src/assistant/intents.ts';
+import { isTicketQuery, parseBindingCommand, parseProxyRequest } from '../../src/intents/lexicon.ts';
 
 describe('intents', () => {
   it('parses binding commands', () => {
@@ -32,7 +32,7 @@ describe('intents', () => {
 
 describe('isHumanRequest', () => {
   it('recognises asking for a person, not questions that merely mention staff', async () => {
-    const { isHumanRequest } = await import('../../src/assistant/intents.ts');
+    const { isHumanRequest } = await import('../../src/intents/lexicon.ts');
     for (const t of ['人工', '转人工', '人工服务', '我要人工', '找工作人员', '联系一下客服', '轉人工']) expect(isHumanRequest(t), t).toBe(true);
     for (const t of ['人工智能是什么', '工作人员几点上班', '永安镇能办食品经营许可吗']) expect(isHumanRequest(t), t).toBe(false);
   });

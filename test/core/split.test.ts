@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitText } from '../../src/assistant/split.ts';
+import { splitText } from '../../src/core/split.ts';
 
 describe('splitText', () => {
   it('keeps short text whole', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withStaffRoomTowns } from '../../bot/core.ts';
+import { withStaffRoomTowns } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { ConfigError } from '../../src/errors.ts';
 

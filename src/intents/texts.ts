@@ -1,5 +1,5 @@
-// Everything the assistant itself says (the answers come from the answering
-// core, ticket dialogs from the ticket desk). Simplified Chinese.
+// Everything the pipeline itself says (answers come from the answering core,
+// ticket dialogs and notifications from src/tickets). Simplified Chinese.
 
 export const APOLOGY = '抱歉，系统开了个小差，请稍后再试，或回复「人工」联系工作人员。';
 
@@ -64,3 +64,51 @@ export const humanForStaff = (who: string, where: string, about: string | null):
   '对方在群里的可直接@对方；私聊来的，对方发「代办」登记后会出现在「待办」里。';
 
 export const NOTHING_TO_CANCEL = '现在没有进行中的代办登记，不用取消。要查看已提交的代办单，请发「我的代办」；撤销某一单发「撤销 单号」。';
+
+export const TICKETS_IN_PRIVATE = '您的代办记录已私聊发给您（为保护隐私，不在群里显示）。没收到的话，请先加我为好友再私聊我发「我的代办」。';
+
+/** Said with anything answered in the middle of the registration dialog. */
+export const dialogContinues = (question: string): string => `（代办登记还在进行，继续请回复：）\n${question}\n不办了回复「取消」。`;
+
+export const dialogNotAField = (reminder: string): string =>
+  `这句话像是一个问题，我没有在办事指南里找到答案，也没有把它当作登记信息。需要工作人员回答可以回复「人工」。\n${reminder}`;
+
+export const relayToClerk = (ticketId: number, requester: string, text: string): string =>
+  `【#${ticketId} ${requester}】${text}\n（回复请发「回复 ${ticketId} 内容」；交还小助手发「交还 ${ticketId}」）`;
+
+export const relayed = (clerk: string, ticketId: number): string =>
+  `已转给办事员 ${clerk}（代办单 #${ticketId}），请稍候。要说另一张代办单的事，请在开头写单号，例如「#${ticketId} 内容」。`;
+
+export const keptForClerk = (ticketId: number): string =>
+  `已记在您的代办单 #${ticketId} 上，办事员接单时会看到。还没有办事员接单，急的话可以回复「人工」。`;
+
+export const whichTicket = (tickets: { id: number; items: string[]; clerk: string }[]): string =>
+  `您有 ${tickets.length} 张代办单正在由办事员办理：\n` +
+  tickets.map((t) => `#${t.id} ${t.items.join('、')}（${t.clerk}）`).join('\n') +
+  `\n这条消息是关于哪一张的？请在开头写单号再发一次，例如「#${tickets[0]!.id} 内容」。`;
+
+export const answeredNotRelayed = (ticketId: number): string =>
+  `（以上是小助手根据办事指南的回答，没有转给办事员。要问办事员，请在开头写单号，例如「#${ticketId} 内容」。）`;
+
+export const NOTHING_TO_RATE = '您目前没有待评价的代办单。查看自己的代办请发「我的代办」。';
+
+export const whichTicketToRate = (tickets: { id: number; items: string[] }[]): string =>
+  `您有 ${tickets.length} 张已办结的代办单待评价：\n` +
+  tickets.map((t) => `#${t.id} ${t.items.join('、')}`).join('\n') +
+  `\n请写明单号，例如「评价 ${tickets[0]!.id} 满意」（非常满意／满意／基本满意／不满意／非常不满意，或 1-5 分）。`;
+
+export const noSuchTicketToRate = (ref: number, open: number[]): string =>
+  `代办单 #${ref} 不在待评价的单子里。待评价的是：${open.map((id) => `#${id}`).join('、')}。`;
+
+const LEVELS = ['', '非常不满意', '不满意', '基本满意', '满意', '非常满意'] as const;
+
+export const rated = (ticketId: number, score: number, others: number[]): string =>
+  `谢谢您的评价！代办单 #${ticketId} 记为「${LEVELS[score]}」（${score}分）` +
+  (score <= 2 ? '，我们会改进，服务中心可能会联系您了解情况' : '') +
+  '。' +
+  (others.length ? `还有 ${others.map((id) => `#${id}`).join('、')} 待评价，可回复「评价 ${others[0]} 满意」。` : '');
+
+export const ratingForStaff = (ticketId: number, score: number, comment: string | null): string =>
+  `#${ticketId} 申请人评价：${LEVELS[score]}（${score}分）${comment ? `，意见：${comment}` : ''}`;
+
+export const YOU_ARE_WELCOME = '不客气！还有别的手续想问，直接发给我就行。';

@@ -1,14 +1,17 @@
-// The assistant core without WeChat: plain messages in, replies out.
+// The app without a channel: Inbound messages in, addressed Outbound messages out.
+// The tests write messages in the desk's flat shape and read replies the same
+// way (chat id and type), converted at the edge by `app`.
 import { describe, expect, it } from 'vitest';
-import { createAssistant, type AssistantDeps } from '../../src/assistant/assistant.ts';
-import * as T from '../../src/assistant/texts.ts';
-import { PACED_FACTOR, RATE_NOTICE } from '../../src/assistant/gate.ts';
+import { createApp, type AppConfig, type AppDeps } from '../../src/app.ts';
+import * as T from '../../src/intents/texts.ts';
+import { PACED_FACTOR, RATE_NOTICE } from '../../src/core/gate.ts';
+import type { Inbound, Outbound } from '../../src/core/messages.ts';
 import type { IncomingMessage, TicketDesk } from '../../src/assistant/types.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { Catalogue } from '../../src/knowledge/catalogue.ts';
 import { silentLogger } from '../../src/log.ts';
-import { FakeAnswerer } from './fake-answerer.ts';
-import { memoryStore, RecordingDesk } from './fakes.ts';
+import { FakeAnswerer } from '../assistant/fake-answerer.ts';
+import { memoryStore, RecordingDesk } from '../assistant/fakes.ts';
 
 const T0 = 1_800_000_000_000;
 let n = 0;
@@ -28,10 +31,36 @@ const group = (text: string, over: Partial<IncomingMessage> = {}): IncomingMessa
 const priv = (text: string, over: Partial<IncomingMessage> = {}) =>
   group(text, { chatId: 'zhang', chatType: 'private', mentioned: false, ...over });
 
-const make = (over: Partial<AssistantDeps> = {}) => {
+const inbound = (m: IncomingMessage): Inbound => ({
+  id: m.id,
+  chat: { channel: 'test', kind: m.chatType === 'group' ? 'group' : 'direct', id: m.chatId },
+  ...(m.chatName ? { chatName: m.chatName } : {}),
+  sender: { channel: 'test', id: m.senderId, name: m.senderName },
+  text: m.text,
+  mentioned: m.mentioned,
+  timestamp: m.timestamp,
+});
+const flat = (o: Outbound) => ({
+  chatId: o.to.id,
+  chatType: o.to.kind === 'group' ? ('group' as const) : ('private' as const),
+  text: o.text,
+  ...(o.mention ? { mention: o.mention } : {}),
+});
+
+/** The app with the assistant's old surface, so each test reads as before. */
+const wrap = (app: ReturnType<typeof createApp>) => ({
+  handleMessage: async (m: IncomingMessage) => (await app.handle(inbound(m))).map(flat),
+  onFriend: async (id: string, name: string) => (await app.greet({ channel: 'test', id, name })).map(flat),
+  tick: async (now: Date) => (await app.tick(now.getTime())).map(flat),
+  setStaffMembers: app.setStaffMembers,
+  isStaff: app.isStaff,
+});
+
+const make = (over: Partial<AppDeps> & { config?: AppConfig } = {}) => {
   const store = memoryStore();
   const answerer = new FakeAnswerer();
-  const assistant = createAssistant({ config, answerer, store, logger: silentLogger(), clock: () => T0, ...over });
+  const { config: c = config, ...deps } = over;
+  const assistant = wrap(createApp(c, { answerer, store, logger: silentLogger(), clock: () => T0, ...deps }));
   return { assistant, store, answerer };
 };
 
@@ -104,8 +133,11 @@ describe('assistant', () => {
   it('sends ticket queries and proxy requests to the desk', async () => {
     const desk = new RecordingDesk();
     const { assistant } = make({ desk });
-    const [t] = await assistant.handleMessage(group('我的代办'));
-    expect(t).toMatchObject({ text: '您还没有代办记录。', mention: { id: 'zhang' } });
+    // 「我的代办」 in a group: the list goes to the person in private, the group gets only a pointer.
+    const [pointer, list, ...rest] = await assistant.handleMessage(group('我的代办'));
+    expect(pointer).toMatchObject({ chatId: 'g@chatroom', chatType: 'group', text: T.TICKETS_IN_PRIVATE, mention: { id: 'zhang' } });
+    expect(list).toEqual({ chatId: 'zhang', chatType: 'private', text: '您还没有代办记录。' });
+    expect(rest).toEqual([]);
     await assistant.handleMessage(group('大瑶镇能办食品经营许可吗'));
     await assistant.handleMessage(group('能帮我办吗'));
     expect(desk.requests[0]!.req).toEqual({ items: ['食品经营许可'], town: '大瑶镇' });
@@ -184,15 +216,16 @@ describe('assistant', () => {
     broken.handle = async () => {
       throw new Error('db down');
     };
+    broken.startRequest = broken.handle;
     const { assistant } = make({ desk: broken });
-    const [r] = await assistant.handleMessage(group('食品经营许可'));
+    const [r] = await assistant.handleMessage(group('帮我代办食品经营许可'));
     expect(r).toMatchObject({ text: T.APOLOGY, mention: { id: 'zhang' } });
 
     const store = memoryStore();
     store.seen.firstSeen = async () => {
       throw new Error('sqlite locked');
     };
-    const b = createAssistant({ config, answerer: new FakeAnswerer(), store, logger: silentLogger() });
+    const b = wrap(createApp(config, { answerer: new FakeAnswerer(), store, logger: silentLogger() }));
     expect((await b.handleMessage(priv('食品经营许可', { timestamp: Date.now() })))[0]!.text).toBe(T.APOLOGY);
   });
 

@@ -1,10 +1,10 @@
 // `daiban start` with a puppet configured: the production bot.
 import path from 'node:path';
 import { WechatyBuilder, type Wechaty } from 'wechaty';
-import type { Config } from '../src/config/env.ts';
-import { createLogger, type Logger } from '../src/log.ts';
-import type { BuildProgress } from '../src/retrieval/index-store.ts';
-import { openCore, type Core } from './core.ts';
+import type { Config } from '../../src/config/env.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import type { BuildProgress } from '../../src/retrieval/index-store.ts';
+import { openApp, type OpenedApp } from '../../src/app.ts';
 import { attachLogin, createPuppet } from './puppet.ts';
 import { refreshStaff, watchStaffRooms } from './staff.ts';
 import { botIdOf, createTransport, type Transport } from './transport.ts';
@@ -24,7 +24,7 @@ export interface BotIO {
 
 export interface RunningBot {
   bot: Wechaty;
-  core: Core;
+  core: OpenedApp;
   transport: Transport;
   logger: Logger;
   /** Resolves when the bot has stopped (after a signal or stop()). */
@@ -32,13 +32,10 @@ export interface RunningBot {
   stop(reason?: string): Promise<void>;
 }
 
-/** Runs the assistant's housekeeping (SLA re-announcements) every TICK_MS and sends what it returns. */
-export function startTicking(core: Core, transport: Transport, logger: Logger): NodeJS.Timeout {
+/** Runs the app's housekeeping (SLA re-announcements) every TICK_MS; the app delivers what it produces. */
+export function startTicking(core: OpenedApp, logger: Logger): NodeJS.Timeout {
   return setInterval(() => {
-    void core.assistant
-      .tick(new Date())
-      .then((replies) => transport.send(replies))
-      .catch((err: unknown) => logger.error({ err }, 'tick failed'));
+    void core.app.tick(Date.now()).catch((err: unknown) => logger.error({ err }, 'tick failed'));
   }, TICK_MS);
 }
 
@@ -73,19 +70,19 @@ export async function startBot(
   // `name` makes Wechaty keep the login session in data/, so a restart need not scan again.
   const bot =
     opts.bot ?? WechatyBuilder.build({ name: path.join(config.dataDir, 'wechaty'), puppet: await createPuppet(config) });
-  const core = await openCore(config, { logger, onProgress: progressLogger(logger), botId: botIdOf(bot) });
-  const transport = createTransport({ bot, assistant: core.assistant, config, logger, sendDelayMs: SEND_DELAY_MS });
+  const core = await openApp(config, { logger, onProgress: progressLogger(logger), botId: botIdOf(bot) });
+  const transport = createTransport({ bot, app: core.app, config: core.config, logger, sendDelayMs: SEND_DELAY_MS });
   transport.attach();
   attachLogin(bot, config, logger, io);
-  watchStaffRooms(bot, core.assistant, config, logger);
+  watchStaffRooms(bot, core.app, config, logger);
   bot.on('login', () => {
     // Room lists arrive a little after login on the web protocol.
-    setTimeout(() => void refreshStaff(bot, core.assistant, config, logger), 5_000);
+    setTimeout(() => void refreshStaff(bot, core.app, config, logger), 5_000);
   });
 
-  const tick = startTicking(core, transport, logger);
+  const tick = startTicking(core, logger);
   const staffTimer = setInterval(() => {
-    if (bot.isLoggedIn) void refreshStaff(bot, core.assistant, config, logger);
+    if (bot.isLoggedIn) void refreshStaff(bot, core.app, config, logger);
   }, STAFF_REFRESH_MS);
 
   let resolveStopped!: () => void;
