@@ -246,7 +246,8 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     const masked = msg.chatType === 'group';
     if (cmd.name === '待办') {
       const town = msg.chatType === 'group' ? ctx.town : null;
-      const open = await store.tickets.listOpen(town ? { town } : {});
+      // A town group's 待办: its own town's tickets, and the unassigned queue (towns without a group).
+      const open = (await store.tickets.listOpen()).filter((t) => routing.covers(town, t.town));
       return [reply(msg, openListText(open, now, town))];
     }
     const ticket = await store.tickets.get(cmd.ref);

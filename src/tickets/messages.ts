@@ -107,13 +107,18 @@ const EVENT_LABELS: Record<string, string> = {
   sla: '超时提醒',
 };
 
-/** 待办: open tickets oldest first with age. */
+/**
+ * 待办: open tickets oldest first with age. In a town's staff group, tickets of
+ * other towns are there only because their town has no staff group (routing.ts):
+ * they are marked 未分派 so someone picks them up.
+ */
 export function openListText(tickets: Ticket[], now: Date, town: string | null): string {
   if (tickets.length === 0) return `目前没有${town ? `${town}的` : ''}待办单。`;
   const lines = [`待办 ${tickets.length} 件${town ? `（${town}）` : ''}，最早的在前：`];
   for (const t of tickets.slice(0, 30)) {
+    const foreign = town !== null && t.town !== town ? '【未分派：该镇没有代办员群】' : '';
     lines.push(
-      `#${t.id} ${t.town ?? ''} ${t.items.map((i) => i.name).join('、') || '未指明'} · ${STATUS_LABELS[t.status]} · ${t.assigneeName ?? '未接单'} · 已${formatAge(now.getTime() - t.createdAt.getTime())}`,
+      `#${t.id} ${t.town ?? ''}${foreign} ${t.items.map((i) => i.name).join('、') || '未指明'} · ${STATUS_LABELS[t.status]} · ${t.assigneeName ?? '未接单'} · 已${formatAge(now.getTime() - t.createdAt.getTime())}`,
     );
   }
   if (tickets.length > 30) lines.push(`……还有 ${tickets.length - 30} 件，可在终端用 daiban tickets list 查看。`);

@@ -5,8 +5,8 @@
 // county-wide staff groups (STAFF_ROOMS entries without a town); without those
 // either, to the unassigned queue: the configured clerks (STAFF_IDS) in
 // private. A ticket is never posted to another town's group. In a town
-// group's 待办, tickets of towns that have no group of their own are listed
-// too (marked), so the unassigned queue is never invisible.
+// group's 待办, the unassigned queue is listed too (marked 未分派), so it is
+// never invisible.
 import { parseAddressKey, sameAddress, type Address } from '../core/messages.ts';
 
 export interface RoutingConfig {
@@ -65,7 +65,7 @@ export function createRouting(config: RoutingConfig): Routing {
     covers(groupTown, ticketTown) {
       if (groupTown === null) return true;
       if (ticketTown === groupTown) return true;
-      return routing.route(ticketTown).queue !== 'town';
+      return routing.route(ticketTown).queue === 'unassigned';
     },
     clerks: () => clerks,
     supervisor: config.supervisor ?? null,

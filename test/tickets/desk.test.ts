@@ -396,3 +396,31 @@ describe('staff command parser', () => {
     expect(parseStaffCommand(text)).toBeNull();
   });
 });
+
+describe.each(list)('ticket desk routing on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('no staff group for 大瑶镇: the ticket is not posted to 永安镇\'s group but shows in its 待办 as unassigned', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    const now = new Date('2026-11-27T02:00:00Z');
+    const store = await backend.open(undefined, () => now);
+    try {
+      const desk = createTicketDesk({
+        store,
+        catalogue: fakeCatalogue(),
+        config: { staffIds: [CLERK.id], staffRooms: [{ roomId: STAFF_ROOM, town: '永安镇' }], slaUnclaimedHours: 4 },
+        clock: () => now,
+      });
+      await desk.startRequest(privateMsg(OWNER, '代办'), { items: ['食品经营许可'], town: '大瑶镇' });
+      await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 无 张三 13812345678'), { isStaff: false, town: null });
+      await desk.handle(privateMsg(OWNER, '无'), { isStaff: false, town: null });
+      const c = await desk.handle(privateMsg(OWNER, '确认'), { isStaff: false, town: null });
+      expect(to(c, STAFF_ROOM)).toHaveLength(0);
+      expect(textTo(c, CLERK.id)).toContain('未分派');
+      const todo = await desk.handle(groupMsg(STAFF_ROOM, CLERK, '待办'), { isStaff: true, town: '永安镇' });
+      expect(textTo(todo, STAFF_ROOM)).toMatch(/#1 大瑶镇【未分派/);
+    } finally {
+      await store.close();
+    }
+  });
+});
