@@ -413,7 +413,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   const handlers: Record<RouteName, (t: Turn) => Promise<Outbound[]>> = {
     staff_chatter: async () => [],
-    staff_command: async (t) => (await viaDesk(t)) ?? [],
+    staff_command: async (t) => (await viaDesk(t)) ?? (t.staff ? [] : [replyTo(t.inbound, T.STAFF_ONLY)]),
     binding: (t) => bindingCommand(t, parseBindingCommand(t.msg.text)!),
     privacy_in_group: async (t) => {
       logger.info({ chat: t.msg.chatId, sender: t.msg.senderId }, 'personal data in group: not answered');

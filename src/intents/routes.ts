@@ -75,7 +75,7 @@ export const ROUTE_SPECS: readonly Omit<Route<never>, 'handle'>[] = [
   // Clerks talking among themselves in a staff room: only ticket commands get a reply.
   { name: 'staff_chatter', modes: ALL, match: (f) => f.staffRoomChatter && !parseStaffCommand(f.text) },
   // 待办 / 接单 12 / 补件 12 …: staff only (others get a refusal, or their own ticket for 查).
-  { name: 'staff_command', modes: ALL, match: (f) => { const c = parseStaffCommand(f.text); return !!c && (f.staff || c.verb !== '待办'); } },
+  { name: 'staff_command', modes: ALL, match: (f) => parseStaffCommand(f.text) !== null },
   { name: 'binding', modes: ALL, match: (f) => parseBindingCommand(f.text) !== null },
   { name: 'privacy_in_group', modes: ALL, match: (f) => f.chat === 'group' && findPersonalData(f.text).some((k) => PRIVATE_KINDS.has(k)) },
   { name: 'cancel_own', modes: ALL, match: (f) => f.chat === 'direct' && parseCancelOwn(f.text) !== null },

@@ -112,3 +112,5 @@ export const ratingForStaff = (ticketId: number, score: number, comment: string 
   `#${ticketId} 申请人评价：${LEVELS[score]}（${score}分）${comment ? `，意见：${comment}` : ''}`;
 
 export const YOU_ARE_WELCOME = '不客气！还有别的手续想问，直接发给我就行。';
+
+export const STAFF_ONLY = '「待办」等是服务中心办事员的指令，您不能使用。查看自己的代办请发「我的代办」。';

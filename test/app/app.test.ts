@@ -216,7 +216,9 @@ describe('assistant', () => {
     broken.handle = async () => {
       throw new Error('db down');
     };
-    broken.startRequest = broken.handle;
+    broken.startRequest = async () => {
+      throw new Error('db down');
+    };
     const { assistant } = make({ desk: broken });
     const [r] = await assistant.handleMessage(group('帮我代办食品经营许可'));
     expect(r).toMatchObject({ text: T.APOLOGY, mention: { id: 'zhang' } });
