@@ -33,6 +33,10 @@ import type { BindingRepo, SeenRepo } from './store/types.ts';
 import { parseDialogState, question as dialogQuestion, type DialogState } from './tickets/dialog.ts';
 import { isOpen, type Ticket, type TicketEvent } from './tickets/model.ts';
 import { toSimplified } from './text/normalize.ts';
+import type { Dispatcher } from './notify/dispatcher.ts';
+import type { OutboxEntry } from './notify/outbox.ts';
+import type { Routing } from './tickets/routing.ts';
+import type { Scope, ServiceActor, ServiceResult, TicketService } from './tickets/service.ts';
 
 export type AppConfig = GateConfig & Pick<Config, 'botName' | 'staffIds' | 'staffRooms'>;
 
@@ -64,6 +68,14 @@ export interface AppDeps {
   conversations?: ConversationStore;
   /** Serialises one person's turns (default: in-process queue; PostgreSQL: advisory locks). */
   serialise?: Serialiser;
+  /** Ticket actions (rating, relaying to the clerk) and staff routing; the desk uses the same ones. */
+  tickets?: { service: TicketService; routing: Routing; scope: Scope };
+  /**
+   * The persistent outbox: every message of a turn is queued there and the
+   * dispatcher delivers it through the registered channels (retrying, then
+   * reporting). Without it (tests, store-less runs) messages are sent directly.
+   */
+  outbox?: { enqueue(entries: OutboxEntry[]): Promise<unknown>; dispatcher: Dispatcher };
 }
 
 export interface App {
@@ -164,6 +176,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   /** The staff chats for a town: its rooms; else the rooms without a town; else every room; else staff in private. */
   const staffAddresses = (channel: string, town: string | null): Address[] => {
+    if (deps.tickets) return deps.tickets.routing.route(town).to;
     const rooms = config.staffRooms;
     let chosen = town ? rooms.filter((r) => r.town === town) : [];
     if (chosen.length === 0) chosen = rooms.filter((r) => r.town === null);
@@ -226,6 +239,17 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const knows = (r: AnswerResult) => ITEM_STATUSES.has(r.status) && r.matches.length > 0;
 
   // ---- handlers -------------------------------------------------------------------
+
+  const actorOf = (t: Turn): ServiceActor => ({
+    id: t.inbound.sender.id,
+    name: t.inbound.sender.name,
+    address: { channel: t.inbound.sender.channel, kind: 'direct', id: t.inbound.sender.id },
+    via: t.inbound.chat,
+  });
+
+  /** The service's messages (the actor's reply among them), or its refusal. */
+  const serviceOut = (t: Turn, r: ServiceResult): Outbound[] =>
+    r.ok ? r.messages.map((e) => e.message) : [replyTo(t.inbound, r.reason)];
 
   const deskCtx = (t: Turn): DeskContext => ({ isStaff: t.staff, town: t.town });
   const viaDesk = async (t: Turn): Promise<Outbound[] | null> => {
@@ -333,18 +357,22 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     if (!reader) return [];
     const events = await reader.tickets.events(ticket.id);
     const lastKind = events.at(-1)?.kind;
+    t.record.clerkTicket = ticket.id;
+    const channel = t.inbound.chat.channel;
+    const out: Outbound[] = [];
+    if (ticket.assigneeId && ticket.conversationHeld && deps.tickets) {
+      // Acknowledge once per exchange, not for every message.
+      const r = await deps.tickets.service.relay(deps.tickets.scope, ticket.id, actorOf(t), text, { acknowledge: lastKind !== 'requester_message' });
+      return serviceOut(t, r);
+    }
     await reader.tickets.addEvent(
       ticket.id,
       { actor: { id: t.msg.senderId, name: t.msg.senderName }, kind: 'requester_message', text, public: true },
       new Date(t.now),
     );
-    t.record.clerkTicket = ticket.id;
-    const channel = t.inbound.chat.channel;
-    const out: Outbound[] = [];
     if (ticket.assigneeId) {
       logger.info({ event: 'relayed_to_clerk', ticket: ticket.number, clerk: ticket.assigneeId, text: maskPersonalData(text) }, 'requester message relayed');
       out.push({ to: ticket.assignee ?? { channel, kind: 'direct', id: ticket.assigneeId }, text: T.relayToClerk(ticket.id, ticket.requesterName, text) });
-      // Acknowledge once per exchange, not for every message.
       if (lastKind !== 'requester_message') out.push(replyTo(t.inbound, T.relayed(ticket.assigneeName ?? '办事员', ticket.id)));
     } else {
       logger.info({ event: 'note_before_claim', ticket: ticket.number }, 'requester message kept on an unclaimed ticket');
@@ -377,6 +405,17 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       if (r.ticket !== null) return [replyTo(t.inbound, T.noSuchTicketToRate(r.ticket, done.map((x) => x.id)))];
       return [replyTo(t.inbound, T.whichTicketToRate(done.map((x) => ({ id: x.id, items: x.items.map((i) => i.name) }))))];
     }
+    const rest = done.filter((x) => x.id !== ticket.id);
+    if (deps.tickets) {
+      const res = await deps.tickets.service.rate(deps.tickets.scope, ticket.id, actorOf(t), r.score, r.comment);
+      if (res.ok) {
+        t.record.ratingTicket = rest.length === 1 ? rest[0]!.id : null;
+        const out = serviceOut(t, res);
+        if (rest.length) out.push(replyTo(t.inbound, T.stillToRate(rest.map((x) => x.id))));
+        return out;
+      }
+      return serviceOut(t, res);
+    }
     const res = await reader.tickets.rate(ticket.id, r.score, r.comment, { id: t.msg.senderId, name: t.msg.senderName }, new Date(t.now));
     if (!res.ok) return [replyTo(t.inbound, res.reason)];
     t.record.ratingTicket = null;
@@ -384,7 +423,6 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const channel = t.inbound.chat.channel;
     const note = T.ratingForStaff(ticket.id, r.score, r.comment);
     const to = staffAddresses(channel, ticket.town);
-    const rest = done.filter((x) => x.id !== ticket.id);
     const out: Outbound[] = [replyTo(t.inbound, T.rated(ticket.id, r.score, rest.map((x) => x.id)))];
     out.push(...to.map((a) => ({ to: a, text: maskPersonalData(note) })));
     return out;
@@ -453,7 +491,14 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   // ---- delivery -------------------------------------------------------------------
 
-  async function deliver(out: Outbound[]): Promise<void> {
+  async function deliver(out: Outbound[], kind = 'turn'): Promise<void> {
+    if (out.length === 0) return;
+    if (deps.outbox) {
+      await deps.outbox.enqueue(out.map((message) => ({ message, kind })));
+      // Delivered now (the dispatcher keeps one destination's messages in order); failures are retried by its poll.
+      await deps.outbox.dispatcher.runOnce();
+      return;
+    }
     for (const message of out) {
       const sender = senders.get(message.to.channel);
       if (!sender) continue;
@@ -561,12 +606,14 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
         logger.error({ err }, 'desk tick failed');
         return [];
       }
-      await deliver(out);
+      await deliver(out, 'tick');
       return out;
     },
 
     registerChannel(sender) {
       senders.set(sender.name, sender);
+      deps.outbox?.dispatcher.register(sender);
+      deps.outbox?.dispatcher.start();
     },
 
     setStaffMembers(ids) {
@@ -576,6 +623,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     isStaff,
 
     async close() {
+      await deps.outbox?.dispatcher.stop();
       senders.clear();
     },
   };
@@ -632,10 +680,29 @@ export async function openApp(configIn: Config, opts: OpenOptions): Promise<Open
         })
       : offline;
     const catalogue = answerer.catalogue();
+    const clock = opts.clock ?? systemClock;
+    const dateNow = () => new Date(clock());
+    const { createRouting } = await import('./tickets/routing.ts');
+    const { createTicketService } = await import('./tickets/service.ts');
+    const routing = createRouting(config);
+    // The desk's and the routes' ticket actions return their messages; the app queues them with the turn's.
+    const service = createTicketService({ catalogue, routing, clock: dateNow, logger, enqueue: false });
     const desk =
       opts.tickets === false
         ? null
-        : (await import('./tickets/desk.ts')).createTicketDesk({ store, catalogue, config, logger, resolveTown: (text) => answerer.resolveTown(text) });
+        : (await import('./tickets/desk.ts')).createTicketDesk({
+            store,
+            catalogue,
+            config,
+            routing,
+            service,
+            clock: dateNow,
+            logger,
+            resolveTown: (text) => answerer.resolveTown(text),
+          });
+    const { createDispatcher } = await import('./notify/dispatcher.ts');
+    const { undeliverableNotice } = await import('./tickets/notifications.ts');
+    const dispatcher = createDispatcher({ store, clock: dateNow, logger, onUndeliverable: (row) => undeliverableNotice(row, routing) });
     const { databaseConversationStore } = await import('./conversation/store.ts');
     const { postgresSerialiser } = await import('./conversation/serialise.ts');
     const app = createApp(config, {
@@ -644,7 +711,9 @@ export async function openApp(configIn: Config, opts: OpenOptions): Promise<Open
       store,
       logger,
       catalogue,
-      ...(opts.clock ? { clock: opts.clock } : {}),
+      clock,
+      tickets: { service, routing, scope: store },
+      outbox: { enqueue: (entries) => store.outbox.enqueue(entries, dateNow()), dispatcher },
       ...(opts.botId ? { botId: opts.botId } : {}),
       conversations: databaseConversationStore(store.conversations),
       // On PostgreSQL several processes may serve one channel: the person's lock holds across them.

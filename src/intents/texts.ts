@@ -114,3 +114,6 @@ export const ratingForStaff = (ticketId: number, score: number, comment: string 
 export const YOU_ARE_WELCOME = '不客气！还有别的手续想问，直接发给我就行。';
 
 export const STAFF_ONLY = '「待办」等是服务中心办事员的指令，您不能使用。查看自己的代办请发「我的代办」。';
+
+export const stillToRate = (ids: number[]): string =>
+  `还有 ${ids.map((id) => `#${id}`).join('、')} 待评价，可回复「评价 ${ids[0]} 满意」（非常满意／满意／基本满意／不满意／非常不满意）。`;
