@@ -12,12 +12,11 @@ import type { Address } from '../core/messages.ts';
 import type { OutboxEntry } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
 import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
-import { detailText, GREETING, myTicketsText, openListText, staffPostText } from './messages.ts';
-import { isOpen, STATUS_LABELS, wechatyDirect, type Actor } from './model.ts';
+import { detailText, GREETING, myTicketsText, openListText } from './messages.ts';
+import { isOpen, wechatyDirect, type Actor } from './model.ts';
 import { createRouting, type Routing, type RoutingConfig } from './routing.ts';
 import { createTicketService, type ServiceActor, type TicketService } from './service.ts';
 import type { Action } from './state.ts';
-import { workingDayDeadline, workingMsBetween } from './worktime.ts';
 
 export interface TicketDeskDeps {
   store: Store;
@@ -118,12 +117,6 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     text: msg.chatType === 'group' ? maskPersonalData(text) : text,
     ...(msg.chatType === 'group' ? { mention: { id: msg.senderId, name: msg.senderName } } : {}),
   });
-
-  /** The staff chats for a town (routing.ts decides), masked. */
-  function staffChats(town: string | null, text: string): OutgoingReply[] {
-    const masked = maskPersonalData(text);
-    return routing.route(town).to.map((a) => ({ chatId: a.id, chatType: a.kind === 'group' ? ('group' as const) : ('private' as const), text: masked }));
-  }
 
   async function activeDialog(requesterId: string, now: Date): Promise<DialogState | null> {
     const row = await store.dialogs.get(requesterId);
@@ -411,31 +404,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     },
 
     async tick(now) {
-      const out: OutgoingReply[] = [];
-      const slaMs = config.slaUnclaimedHours * 3600_000;
-      for (const t of await store.tickets.listOpen()) {
-        if (t.status === 'registered' && workingMsBetween(t.createdAt, now) >= slaMs) {
-          if (await store.slaNotices.record(t.id, 'unclaimed', now)) {
-            const text = `⏰ 超过 ${config.slaUnclaimedHours} 个工作小时无人接单：\n${staffPostText(t, '待接单')}`;
-            await store.tickets.addEvent(t.id, { actor: { id: 'system', name: '小助手' }, kind: 'sla', text: `无人接单提醒`, public: false }, now);
-            log.warn({ event: 'sla_unclaimed', ticket: t.number }, 'ticket unclaimed past SLA');
-            out.push(...staffChats(t.town, text));
-          }
-        }
-        const limits = t.items.map((i) => i.promisedLimit).filter((l): l is '即办' | number => l !== null);
-        if (limits.length === 0) continue;
-        const days = Math.max(...limits.map((l) => (l === '即办' ? 0 : l)));
-        if (now.getTime() > workingDayDeadline(t.createdAt, days).getTime()) {
-          if (await store.slaNotices.record(t.id, 'overdue', now)) {
-            const limit = days === 0 ? '即办' : `${days}个工作日`;
-            const text = `⏰ #${t.id}（${t.number}）已超过承诺时限（${limit}）仍未办结：${STATUS_LABELS[t.status]}，经办：${t.assigneeName ?? '未接单'}。发「查 ${t.id}」看详情。`;
-            await store.tickets.addEvent(t.id, { actor: { id: 'system', name: '小助手' }, kind: 'sla', text: `超过承诺时限提醒`, public: false }, now);
-            log.warn({ event: 'sla_overdue', ticket: t.number }, 'ticket past promised time');
-            out.push(...staffChats(t.town, text));
-          }
-        }
-      }
-      return out;
+      return replies((await service.sla(store, now, config.slaUnclaimedHours)).messages);
     },
 
     /** Nothing to release: the store belongs to whoever opened it. */

@@ -8,7 +8,7 @@ import type { OutboxEntry, OutboxRow } from '../notify/outbox.ts';
 import { maskPersonalData } from '../privacy/pii.ts';
 import { ACTIONS, type Action } from './actions.ts';
 import { centreFor, confirmationText, isUnhappy, ratePrompt, ratingText, staffPostText } from './messages.ts';
-import type { Actor, Ticket } from './model.ts';
+import { STATUS_LABELS, type Actor, type Ticket } from './model.ts';
 import type { Routing } from './routing.ts';
 
 export interface NotifyContext {
@@ -195,6 +195,16 @@ export function relayNotices(t: Ticket, from: ServiceActor, text: string, acknow
   ];
   if (acknowledge) messages.push(...replyEntry(t, 'relay_reply', from, reply));
   return { reply: acknowledge ? reply : '', messages };
+}
+
+/** SLA reminders to the ticket's staff: unclaimed past the working hours, or past the promised time. */
+export function slaNotice(t: Ticket, kind: 'unclaimed' | 'overdue', detail: { hours?: number; days?: number }, ctx: NotifyContext): OutboxEntry[] {
+  const text =
+    kind === 'unclaimed'
+      ? `⏰ 超过 ${detail.hours} 个工作小时无人接单：\n${staffPostText(t, '待接单')}`
+      : `⏰ #${t.id}（${t.number}）已超过承诺时限（${detail.days === 0 ? '即办' : `${detail.days}个工作日`}）仍未办结：${STATUS_LABELS[t.status]}，经办：${t.assigneeName ?? '未接单'}。发「查 ${t.id}」看详情。`;
+  const actions = kind === 'unclaimed' ? { actions: [{ label: '接单', command: `接单 ${t.id}` }] } : {};
+  return toMany(t, `sla_${kind}`, ctx.routing.route(t.town).to, text, [], actions);
 }
 
 /** Tells the ticket's staff that a message could not be delivered (the dispatcher's `onUndeliverable`). */

@@ -15,9 +15,8 @@ export interface RoutingConfig {
   staffRooms: { roomId: string; town: string | null }[];
   /**
    * Where 不满意 / 非常不满意 ratings also go (好差评 follow-up). Read from the
-   * SUPERVISOR setting: an address key (`wechaty:direct:wxid_x`) or a Wechaty
-   * contact id. NOTE for src/config (A1): add `SUPERVISOR` to the env schema and
-   * `supervisor: Address | null` to Config (parse with parseStaffAddress(…, 'direct')).
+   * SUPERVISOR setting (Config.supervisor, src/config/env.ts): an address key
+   * (`wechaty:direct:wxid_x`) or a Wechaty contact id.
    */
   supervisor?: Address | null;
 }

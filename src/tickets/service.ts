@@ -16,7 +16,8 @@ import type { Repos, Store } from '../store/index.ts';
 import { ACTIONS, type Action } from './actions.ts';
 import { ratingText } from './messages.ts';
 import { isOpen, type Actor, type Ticket, type TicketEvent, type TicketItem, type TicketRef } from './model.ts';
-import { actionNotices, relayNotices, ticketCreated, type ServiceActor } from './notifications.ts';
+import { actionNotices, relayNotices, slaNotice, ticketCreated, type ServiceActor } from './notifications.ts';
+import { workingDayDeadline, workingMsBetween } from './worktime.ts';
 import type { NewTicket } from './repo.ts';
 import type { Routing } from './routing.ts';
 
@@ -75,6 +76,11 @@ export interface TicketService {
   rate(scope: Scope, ref: number | string, requester: ServiceActor, score: number, comment?: string | null): Promise<ServiceResult>;
   /** A requester's message to the clerk holding `ref`; `acknowledge` adds the "已转给办事员" reply. */
   relay(scope: Scope, ref: number | string, from: ServiceActor, text: string, opts?: { acknowledge?: boolean }): Promise<ServiceResult>;
+  /**
+   * SLA reminders, each once per ticket and kind: unclaimed after `slaUnclaimedHours`
+   * working hours, and past the promised time. One transaction per reminder.
+   */
+  sla(store: Store, now: Date, slaUnclaimedHours: number): Promise<{ messages: OutboxEntry[] }>;
 }
 
 const requesterOwns = (t: Ticket, who: ServiceActor): boolean =>
@@ -182,6 +188,30 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
         await queue(tx, notices.messages);
         return { ok: true, ticket, events: [event], reply: notices.reply, messages: notices.messages };
       });
+    },
+
+    async sla(store, now, slaUnclaimedHours) {
+      const messages: OutboxEntry[] = [];
+      const system = { id: 'system', name: '小助手' };
+      const remind = (t: Ticket, kind: 'unclaimed' | 'overdue', detail: { hours?: number; days?: number }) =>
+        store.transaction(async (tx) => {
+          if (!(await tx.slaNotices.record(t.id, kind, now))) return;
+          await tx.tickets.addEvent(t.id, { actor: system, kind: 'sla', text: kind === 'unclaimed' ? '无人接单提醒' : '超过承诺时限提醒', public: false }, now);
+          const out = slaNotice(t, kind, detail, ctx);
+          await queue(tx, out);
+          messages.push(...out);
+          log.warn({ event: `sla_${kind}`, ticket: t.number }, kind === 'unclaimed' ? 'ticket unclaimed past SLA' : 'ticket past promised time');
+        });
+      for (const t of await store.tickets.listOpen()) {
+        if (t.status === 'registered' && workingMsBetween(t.createdAt, now) >= slaUnclaimedHours * 3600_000) {
+          await remind(t, 'unclaimed', { hours: slaUnclaimedHours });
+        }
+        const limits = t.items.map((i) => i.promisedLimit).filter((l): l is '即办' | number => l !== null);
+        if (limits.length === 0) continue;
+        const days = Math.max(...limits.map((l) => (l === '即办' ? 0 : l)));
+        if (now.getTime() > workingDayDeadline(t.createdAt, days).getTime()) await remind(t, 'overdue', { days });
+      }
+      return { messages };
     },
   };
   return service;

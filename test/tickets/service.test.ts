@@ -177,4 +177,17 @@ describe.each(list)('ticket service on $name', (backend) => {
     expect(await turn(false)).toBe('duplicate'); // and a second re-delivery is a no-op
     expect((await store.outbox.list()).filter((r) => r.kind === 'claim')).toHaveLength(1);
   });
+
+  it('SLA: an unclaimed ticket is re-announced to its staff once, through the outbox, with a 接单 button', async () => {
+    const svc = service();
+    await register(svc, '永安镇');
+    now = new Date('2026-11-27T08:30:00Z'); // 16:30 the same Friday: 5 working hours later
+    const first = await svc.sla(store, now, 4);
+    expect(first.messages.map((m) => m.message.to)).toEqual([YONGAN_ROOM]);
+    const rows = (await queued(YONGAN_ROOM)).filter((r) => r.kind === 'sla_unclaimed');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.message.text).toContain('无人接单');
+    expect(rows[0]!.message.actions).toEqual([{ label: '接单', command: '接单 1' }]);
+    expect((await svc.sla(store, now, 4)).messages).toHaveLength(0);
+  });
 });
