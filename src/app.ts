@@ -394,7 +394,8 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   }
 
   async function rate(t: Turn): Promise<Outbound[]> {
-    const r = parseRating(t.msg.text)!;
+    const r = parseRating(t.msg.text);
+    if (!r) return [replyTo(t.inbound, T.RATING_SCALE)];
     const done = finishedTickets(t.tickets);
     if (!reader || done.length === 0) return [replyTo(t.inbound, T.NOTHING_TO_RATE)];
     let ticket: Ticket | undefined;

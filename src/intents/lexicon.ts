@@ -131,6 +131,9 @@ export function parseRating(text: string): Rating | null {
   return { score, ticket: m[1] ? Number(m[1]) : null, comment: m[4]?.trim() || null };
 }
 
+/** A bare number or 「6分」 that is not a valid rating: a score off the scale. */
+export const isOffScale = (text: string): boolean => parseRating(text) === null && /^\d{1,3}\s*(分|星)?$/.test(clean(text));
+
 // ---- staff and ticket references ---------------------------------------------
 
 const REF = String.raw`((?:#|＃)?[0-9]{1,9}|DB-\d{8}-\d{4,})`;

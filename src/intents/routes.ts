@@ -10,6 +10,7 @@ import {
   isConfirm,
   isHelp,
   isHumanRequest,
+  isOffScale,
   isQuestion,
   isThanks,
   isTicketQuery,
@@ -86,7 +87,7 @@ export const ROUTE_SPECS: readonly Omit<Route<never>, 'handle'>[] = [
   { name: 'nothing_to_cancel', modes: ['bot', 'clerk', 'awaiting_rating'], match: (f) => isCancel(f.text) },
   { name: 'help', modes: ALL, match: (f) => isHelp(f.text) },
   { name: 'proxy_request', modes: ALL, match: (f) => parseProxyRequest(f.text) !== null },
-  { name: 'rate', modes: ['bot', 'awaiting_rating'], match: (f) => parseRating(f.text) !== null },
+  { name: 'rate', modes: ['bot', 'awaiting_rating'], match: (f) => parseRating(f.text) !== null || (f.mode === 'awaiting_rating' && isOffScale(f.text)) },
   // Talking with the clerk: 「#12 …」 always goes to that ticket's clerk; thanks too.
   { name: 'clerk_message', modes: ['clerk'], match: (f) => parseTicketLead(f.text) !== null || !isQuestion(f.text) },
   { name: 'thanks', modes: ['bot', 'awaiting_rating'], match: (f) => isThanks(f.text) },

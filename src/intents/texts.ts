@@ -117,3 +117,5 @@ export const STAFF_ONLY = '「待办」等是服务中心办事员的指令，�
 
 export const stillToRate = (ids: number[]): string =>
   `还有 ${ids.map((id) => `#${id}`).join('、')} 待评价，可回复「评价 ${ids[0]} 满意」（非常满意／满意／基本满意／不满意／非常不满意）。`;
+
+export const RATING_SCALE = '评价请回复 非常满意 / 满意 / 基本满意 / 不满意 / 非常不满意，或 1-5 的数字（5 为非常满意）。';
