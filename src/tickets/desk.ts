@@ -197,7 +197,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     const done = (await store.tickets.listByRequester(msg.senderId)).filter((t) => t.status === 'done');
     if (ref === null && done.length === 0) return null;
     if (ref === null && done.length > 1) {
-      const ids = done.map((t) => `#${t.id}`).join('、');
+      const ids = done.map((t) => t.id).sort((a, b) => a - b).map((id) => `#${id}`).join('、');
       return [reply(msg, `您有 ${done.length} 张代办单待评价（${ids}），请写明单号，例如「评价 ${done[0]!.id} 满意」。`)];
     }
     const r = await service.rate(store, ref ?? done[0]!.id, actorOf(msg), score, comment);

@@ -30,8 +30,11 @@ export interface TicketServiceDeps {
   logger?: Logger;
   /**
    * true (default): messages are queued in the outbox inside the transaction.
-   * false: only returned, for a caller that still sends replies itself (the
-   * Wechaty desk until the turn pipeline delivers through the outbox).
+   * false: only returned. The caller must then queue them IN THE SAME
+   * transaction: pass a `tx` scope and `tx.outbox.enqueue(result.messages)`
+   * before it commits. With the Store as scope the change commits on its own,
+   * and a crash before the caller queues the messages loses them (the defect
+   * the outbox exists to fix).
    */
   enqueue?: boolean;
 }

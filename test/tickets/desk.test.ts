@@ -424,3 +424,44 @@ describe.each(list)('ticket desk routing on $name', (backend) => {
     }
   });
 });
+
+describe.each(list)('ticket desk ratings on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('rates a named ticket: a bare score with two finished tickets asks which; 好差评 words work; 6 is no rating', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    const now = new Date('2026-11-27T02:00:00Z');
+    const store = await backend.open(undefined, () => now);
+    try {
+      const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock: () => now });
+      const owner = { isStaff: false, town: null };
+      for (let i = 0; i < 2; i++) {
+        await desk.startRequest(privateMsg(OWNER, '帮我办'), { items: ['食品经营许可'], town: '永安镇' });
+        await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 无 张三 13812345678'), owner);
+        await desk.handle(privateMsg(OWNER, '无'), owner);
+        await desk.handle(privateMsg(OWNER, '确认'), owner);
+      }
+      for (const id of [1, 2]) {
+        await desk.handle(groupMsg(STAFF_ROOM, CLERK, `接单 ${id}`), { isStaff: true, town: '永安镇' });
+        await desk.handle(groupMsg(STAFF_ROOM, CLERK, `办结 ${id}`), { isStaff: true, town: '永安镇' });
+      }
+      const bare = await desk.handle(privateMsg(OWNER, '5'), owner);
+      expect(textTo(bare, OWNER.id)).toContain('#1、#2');
+      expect(await store.tickets.rating(1)).toBeUndefined();
+      expect(await store.tickets.rating(2)).toBeUndefined();
+
+      const named = await desk.handle(privateMsg(OWNER, '评价 1 非常不满意，办事员态度差'), owner);
+      expect(textTo(named, OWNER.id)).toContain('非常不满意（1分）');
+      expect(textTo(named, STAFF_ROOM)).toContain('#1 申请人评价：非常不满意（1分），意见：办事员态度差');
+      expect(await store.tickets.rating(1)).toMatchObject({ score: 1, comment: '办事员态度差' });
+
+      // One finished ticket left: a word alone rates it.
+      const word = await desk.handle(privateMsg(OWNER, '滿意'), owner);
+      expect(textTo(word, OWNER.id)).toContain('代办单 #2 记为「满意（4分）」');
+      expect(await store.tickets.rating(2)).toMatchObject({ score: 4 });
+      expect(await desk.handle(privateMsg(OWNER, '6'), owner)).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+});
