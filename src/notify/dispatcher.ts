@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** Poll interval for rows written elsewhere (default 2 s). */
   pollMs?: number;
+  /** Delivered rows are deleted after this long (default 7 days): the outbox is not an archive of personal data. */
+  keepDeliveredMs?: number;
   /** Messages telling staff that `row` could not be delivered (queued in the same transaction as marking it failed). */
   onUndeliverable?: (row: OutboxRow) => OutboxEntry[];
 }
@@ -54,6 +56,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const backoff = opts.backoffMs ?? ((n: number) => Math.min(1000 * 2 ** (n - 1), 300_000));
   const leaseMs = opts.leaseMs ?? 60_000;
   const pollMs = opts.pollMs ?? 2000;
+  const keepDeliveredMs = opts.keepDeliveredMs ?? 7 * 86_400_000;
+  let lastPurge = 0;
   const senders = new Map<string, ChannelSender>();
   for (const s of opts.senders ?? []) senders.set(s.name, s);
 
@@ -102,6 +106,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   async function pass(): Promise<DispatchReport> {
     const report: DispatchReport = { delivered: 0, retried: 0, failed: 0 };
+    const t = clock().getTime();
+    if (t - lastPurge >= 3600_000) {
+      lastPurge = t;
+      const purged = await store.outbox.purgeDelivered(new Date(t - keepDeliveredMs));
+      if (purged > 0) log.info({ event: 'outbox_purged', rows: purged }, 'old delivered messages removed');
+    }
     for (;;) {
       const rows = await store.outbox.claimDue([...senders.keys()], { now: clock(), leaseMs, limit: 50 });
       if (rows.length === 0) return report;

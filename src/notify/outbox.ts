@@ -58,6 +58,8 @@ export interface OutboxRepo {
   /** Counts the last attempt and gives up. */
   markFailed(id: number, error: string, now?: Date): Promise<void>;
   list(filter?: { status?: OutboxStatus; ticketId?: number }): Promise<OutboxRow[]>;
+  /** Deletes rows delivered before `before` (their text may hold personal data); returns how many. */
+  purgeDelivered(before: Date): Promise<number>;
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -162,6 +164,11 @@ export function createOutboxRepo(db: Kysely<Database>, clock: () => Date): Outbo
       if (filter.status) q = q.where('status', '=', filter.status);
       if (filter.ticketId !== undefined) q = q.where('ticket_id', '=', filter.ticketId);
       return (await q.orderBy('id').execute()).map(toRow);
+    },
+
+    async purgeDelivered(before) {
+      const res = await db.deleteFrom('outbox').where('status', '=', 'delivered').where('delivered_at', '<', iso(before)).executeTakeFirst();
+      return Number(res.numDeletedRows);
     },
   };
 }

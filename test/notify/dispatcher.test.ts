@@ -124,4 +124,32 @@ describe.each(list)('outbox dispatcher on $name', (backend) => {
     const kf = recorder('wecom-kf');
     expect((await createDispatcher({ store, senders: [kf.sender], clock }).runOnce()).delivered).toBe(1);
   });
+
+  it('started, it delivers what a commit queued as soon as it is kicked', async () => {
+    let resolve!: (m: Outbound) => void;
+    const got = new Promise<Outbound>((r) => (resolve = r));
+    const d = createDispatcher({ store, clock, pollMs: 3_600_000, senders: [{ name: 'wechaty', send: async (m) => resolve(m) }] });
+    d.start();
+    try {
+      await store.transaction((tx) => tx.outbox.enqueue([{ message: { to: OWNER, text: 'now' }, kind: 't' }], now));
+      d.kick();
+      expect((await got).text).toBe('now');
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('forgets delivered messages after the retention, keeps pending and failed ones', async () => {
+    await store.outbox.enqueue([{ message: { to: OWNER, text: 'old' }, kind: 't' }], new Date('2026-11-01T00:00:00Z'));
+    await store.outbox.enqueue([{ message: { to: { channel: 'nowhere', kind: 'direct', id: 'x' }, text: 'stuck' }, kind: 't' }], new Date('2026-11-01T00:00:00Z'));
+    const { sender } = recorder();
+    const d = createDispatcher({ store, senders: [sender], clock });
+    await d.runOnce(); // delivers 'old'
+    now = new Date(now.getTime() + 6 * 86_400_000);
+    await d.runOnce();
+    expect((await store.outbox.list()).map((r) => r.message.text)).toEqual(['old', 'stuck']); // within the 7 days
+    now = new Date(now.getTime() + 2 * 86_400_000);
+    await d.runOnce();
+    expect((await store.outbox.list()).map((r) => r.message.text)).toEqual(['stuck']);
+  });
 });
