@@ -35,6 +35,10 @@ export interface TransportStats {
   sent: number;
   /** Sends that failed. */
   failed: number;
+  /** Friend requests seen (accepted or not). */
+  friendRequests: number;
+  /** The bot's own messages seen and ignored. */
+  own: number;
 }
 
 export interface Transport {
@@ -60,7 +64,7 @@ export function createTransport(deps: TransportDeps): Transport {
   const { bot, app, config, logger } = deps;
   const maxChars = deps.maxChars ?? MAX_MESSAGE_CHARS;
   const sendDelayMs = deps.sendDelayMs ?? 0;
-  const stats: TransportStats = { received: 0, handled: 0, sent: 0, failed: 0 };
+  const stats: TransportStats = { received: 0, handled: 0, sent: 0, failed: 0, friendRequests: 0, own: 0 };
   const queues = new Map<string, Promise<void>>();
   let pending = 0;
   let idleWaiters: (() => void)[] = [];
@@ -212,7 +216,11 @@ export function createTransport(deps: TransportDeps): Transport {
   };
 
   function onMessage(message: Message): void {
-    if (stopped || message.self()) return;
+    if (stopped) return;
+    if (message.self()) {
+      stats.own++;
+      return;
+    }
     stats.received++;
     const talker = message.talker();
     const chatId = message.room()?.id ?? talker.id;
@@ -231,6 +239,7 @@ export function createTransport(deps: TransportDeps): Transport {
   function onFriendship(friendship: Friendship): void {
     if (stopped) return;
     if (friendship.type() !== types.Friendship.Receive) return;
+    stats.friendRequests++;
     const contact = friendship.contact();
     if (!config.acceptFriends) {
       logger.info({ contact: contact.id }, 'friend request not accepted (ACCEPT_FRIENDS=false)');

@@ -8,7 +8,7 @@ import * as T from '../../../src/intents/texts.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { FakeAnswerer, ThrowingAnswerer } from '../../assistant/fake-answerer.ts';
 import { memoryStore, RecordingDesk } from '../../assistant/fakes.ts';
-import { createHarness, GROUP, OTHER_GROUP, STAFF_ROOM, type Harness } from './harness.ts';
+import { createHarness, GROUP, OTHER_GROUP, STAFF_ROOM, waitFor, type Harness } from './harness.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -16,7 +16,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('WeChat bot (mock puppet)', () => {
   it('answers a mention in a group, quoting the asker', async () => {
@@ -69,7 +68,7 @@ describe('WeChat bot (mock puppet)', () => {
     const before = h.world.sent.length;
     const received = h.transport.stats.received;
     h.world.say(h.world.me, '食品经营许可', { room: h.group, mention: true });
-    await sleep(200);
+    await waitFor(() => h!.transport.stats.own === 1, 5000, 'the own message to reach the transport');
     await h.transport.idle();
     expect(h.transport.stats.received).toBe(received);
     // Only the injected message itself shows up as sent by the bot.
@@ -132,7 +131,7 @@ describe('WeChat bot (mock puppet)', () => {
     h = await createHarness();
     const ids = ['食品经营许可', '货车营运证', '开餐馆'].map((t) => h!.world.say(h!.zhang, t));
     await Promise.all(ids.map((id) => h!.transport.whenHandled(id)));
-    await sleep(100);
+    await waitFor(() => h!.world.sent.filter((m) => m.chatType === 'private').length >= 3, 5000, 'three replies');
     const texts = h.world.sent.filter((m) => m.chatType === 'private').map((m) => m.text);
     expect(texts[0]).toContain('食品经营许可');
     expect(texts[1]).toContain('道路货物运输经营许可');
@@ -224,8 +223,9 @@ describe('WeChat bot (mock puppet)', () => {
     h = await createHarness();
     const before = h.world.sent.length;
     await h.world.friendRequest(h.wang);
-    await sleep(100);
+    await waitFor(() => h!.transport.stats.friendRequests === 1, 5000, 'the friend request');
     await h.transport.idle();
+    await waitFor(() => h!.world.sent.length > before, 5000, 'the greeting');
     const greeting = h.world.sent.slice(before);
     expect(greeting).toHaveLength(1);
     expect(greeting[0]).toMatchObject({ chat: '王会计', chatType: 'private' });
@@ -236,7 +236,7 @@ describe('WeChat bot (mock puppet)', () => {
     h = await createHarness({ env: { ACCEPT_FRIENDS: 'false' } });
     const before = h.world.sent.length;
     await h.world.friendRequest(h.wang);
-    await sleep(100);
+    await waitFor(() => h!.transport.stats.friendRequests === 1, 5000, 'the friend request');
     await h.transport.idle();
     expect(h.world.sent.length).toBe(before);
   });
@@ -278,5 +278,17 @@ describe('WeChat bot (mock puppet)', () => {
     // 「我的代办」 goes to the desk.
     expect((await h.say(h.zhang, '我的代办'))[0]!.text).toContain('还没有代办记录');
     void STAFF_ROOM;
+  });
+
+  it('answers 「我的代办」 asked in a group in private, with only a pointer in the group', async () => {
+    h = await createHarness({ desk: new RecordingDesk() });
+    const sent = await h.say(h.zhang, '我的代办', { room: h.group, mention: true });
+    const inGroup = sent.filter((m) => m.chatType === 'group');
+    const inPrivate = sent.filter((m) => m.chatType === 'private');
+    expect(inGroup).toHaveLength(1);
+    expect(inGroup[0]!.text).toMatch(/^@张老板/);
+    expect(inGroup[0]!.text).toContain(T.TICKETS_IN_PRIVATE);
+    expect(inGroup[0]!.text).not.toContain('代办记录。');
+    expect(inPrivate).toEqual([expect.objectContaining({ chat: '张老板', text: '您还没有代办记录。' })]);
   });
 });
