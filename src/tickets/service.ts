@@ -47,8 +47,9 @@ export type CreateResult = { ok: true; ticket: Ticket; created: boolean; events:
 
 export type Scope = Store | Repos;
 
-const within = <T>(scope: Scope, fn: (tx: Repos) => Promise<T>): Promise<T> =>
-  'transaction' in scope && typeof scope.transaction === 'function' ? scope.transaction(fn) : fn(scope);
+const isStore = (scope: Scope): scope is Store => 'transaction' in scope && typeof scope.transaction === 'function';
+const within = <T>(scope: Scope, fn: (tx: Repos) => Promise<T>): Promise<T> => (isStore(scope) ? scope.transaction(fn) : fn(scope));
+const alreadyText = (t: Ticket) => `代办单 #${t.id} 已经登记好了，无需重复确认。查进度发「进度」。`;
 
 export interface ActionInput {
   /** Free text: the reply, the missing materials, the reason, the note … */
@@ -101,15 +102,25 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
 
   const service: TicketService = {
     async create(scope, input, items, actor) {
-      return within(scope, async (tx) => {
-        const { ticket, created } = await tx.tickets.create(input, items, { actor, text: '提交代办申请' }, { now: clock() });
-        const events = created ? await tx.tickets.events(ticket.id) : [];
-        const messages = created ? ticketCreated(ticket, ctx) : [];
-        await queue(tx, messages);
-        if (created) log.info({ event: 'ticket_created', ticket: ticket.number, town: ticket.town, items: items.map((i) => i.name) }, 'ticket created');
-        const reply = messages[0]?.message.text ?? `代办单 #${ticket.id} 已经登记好了，无需重复确认。查进度发「进度」。`;
-        return { ok: true, ticket, created, events, reply, messages };
-      });
+      const run = () =>
+        within(scope, async (tx): Promise<CreateResult> => {
+          const { ticket, created } = await tx.tickets.create(input, items, { actor, text: '提交代办申请' }, { now: clock() });
+          if (!created) return { ok: true, ticket, created, events: [], reply: alreadyText(ticket), messages: [] };
+          const events = await tx.tickets.events(ticket.id);
+          const messages = ticketCreated(ticket, ctx);
+          await queue(tx, messages);
+          log.info({ event: 'ticket_created', ticket: ticket.number, town: ticket.town, items: items.map((i) => i.name) }, 'ticket created');
+          return { ok: true, ticket, created, events, reply: messages[0]!.message.text, messages };
+        });
+      if (!isStore(scope)) return run(); // the caller's transaction: a lost race rolls their turn back
+      try {
+        return await run();
+      } catch (err) {
+        // A concurrent 确认 of the same dialog committed first (PostgreSQL unique key): that ticket stands, told once.
+        const winner = await scope.tickets.getByDialogKey(input.dialogKey).catch(() => undefined);
+        if (winner) return { ok: true, ticket: winner, created: false, events: [], reply: alreadyText(winner), messages: [] };
+        throw err;
+      }
     },
 
     async act(scope, action, ref, actor, input = {}) {

@@ -190,4 +190,15 @@ describe.each(list)('ticket service on $name', (backend) => {
     expect(rows[0]!.message.actions).toEqual([{ label: '接单', command: '接单 1' }]);
     expect((await svc.sla(store, now, 4)).messages).toHaveLength(0);
   });
+
+  it('five concurrent 确认 of one dialog: one ticket, one confirmation, one staff post', async () => {
+    const svc = service();
+    const results = await Promise.all(Array.from({ length: 5 }, () => register(svc, '永安镇', 'same-dialog')));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.ticket.id)).size).toBe(1);
+    expect(results.filter((r) => !r.created).every((r) => r.reply.includes('无需重复确认'))).toBe(true);
+    expect(await store.tickets.list()).toHaveLength(1);
+    expect(await queued(OWNER.address!)).toHaveLength(1);
+    expect(await queued(YONGAN_ROOM)).toHaveLength(1);
+  });
 });
