@@ -5,7 +5,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Engine, indexRoot } from '../../answering/engine.ts';
 import { generateKnowledge } from '../../bench/generate.ts';
@@ -15,7 +14,8 @@ import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 import { readEvalCases } from './eval.ts';
 
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+/** The running executable (dist/cli/bin.js, or cli/bin.ts under tsx with its loader flags). */
+const BIN = [...process.execArgv, process.argv[1]!];
 
 interface PhaseResult {
   ms: number;
@@ -34,7 +34,7 @@ const percentile = (xs: number[], p: number) => {
 const rssMb = () => Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
 
 function runPhase(args: string[], env: Record<string, string>): PhaseResult {
-  const r = spawnSync(process.execPath, [BIN, 'bench-phase', ...args], {
+  const r = spawnSync(process.execPath, [...BIN, 'bench-phase', ...args], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

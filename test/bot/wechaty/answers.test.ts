@@ -143,7 +143,7 @@ describe('startBot', () => {
 describe('npm start (local demo)', () => {
   it('answers piped lines in order and exits at the end of input', async () => {
     const input = '永安镇能办食品经营许可吗\n/不@ 大家好\n/私 货车营运证在哪办\n';
-    const child = execFile(process.execPath, [path.join(ROOT, 'src/cli/bin.js'), 'start'], {
+    const child = execFile(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/bin.ts'), 'start'], {
       cwd: ROOT,
       env: { ...process.env, ...env(), STAFF_ROOMS: '', WECHATY_PUPPET: '', LOG_LEVEL: 'info' },
       timeout: 120_000,
