@@ -125,6 +125,20 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
  * one connection for the run.
  */
 export async function migrate(opened: OpenedDatabase): Promise<string[]> {
+  // Kysely's migrator finds its tables by introspecting every schema; on a
+  // shared PostgreSQL, a schema dropped by someone else during that scan fails
+  // it ("schema … does not exist"). A second look succeeds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateLocked(opened);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+async function migrateLocked(opened: OpenedDatabase): Promise<string[]> {
   const { db, dialect } = opened;
   if (dialect === 'sqlite') {
     return db.connection().execute(async (conn) => {
