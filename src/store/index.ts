@@ -22,13 +22,13 @@ import {
   type StaffDirectory,
 } from './repos.ts';
 import type { Database } from './schema.ts';
-import type { BindingRepo, SeenRepo, UnansweredRepo } from './types.ts';
+import type { BindingRepo, SeenStore, UnansweredRepo } from './types.ts';
 
 /** Every repository, bound either to the database or to one transaction. */
 export interface Repos {
   dialect: Dialect;
   bindings: BindingRepo;
-  seen: SeenRepo;
+  seen: SeenStore;
   unanswered: UnansweredRepo;
   tickets: TicketRepo;
   dialogs: DialogRepo;

@@ -3,7 +3,7 @@
 // and the staff directory (names → contact ids, learnt as staff speak).
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { BindingRepo, SeenRepo, UnansweredEntry, UnansweredRepo } from './types.ts';
+import type { BindingRepo, SeenStore, UnansweredEntry, UnansweredRepo } from './types.ts';
 
 const iso = (d: Date | number) => new Date(d).toISOString();
 
@@ -28,7 +28,7 @@ export function createBindingRepo(db: Kysely<Database>, clock: () => Date): Bind
   };
 }
 
-export function createSeenRepo(db: Kysely<Database>): SeenRepo {
+export function createSeenRepo(db: Kysely<Database>): SeenStore {
   return {
     async firstSeen(messageId, now, ttlMs) {
       await db.deleteFrom('seen_messages').where('at', '<', iso(now - ttlMs)).execute();
@@ -38,6 +38,10 @@ export function createSeenRepo(db: Kysely<Database>): SeenRepo {
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async has(messageId, now, ttlMs) {
+      const row = await db.selectFrom('seen_messages').select('id').where('id', '=', messageId).where('at', '>=', iso(now - ttlMs)).executeTakeFirst();
+      return row !== undefined;
     },
   };
 }
