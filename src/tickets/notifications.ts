@@ -210,7 +210,10 @@ export function slaNotice(t: Ticket, kind: 'unclaimed' | 'overdue', detail: { ho
 /** Tells the ticket's staff that a message could not be delivered (the dispatcher's `onUndeliverable`). */
 export function undeliverableNotice(row: OutboxRow, routing: Routing): OutboxEntry[] {
   const dest = row.message.to;
-  const targets = routing.route(row.town).to.filter((a) => !sameAddress(a, dest));
+  // The ticket's staff; if the failed message was for them, the clerks in private; else the supervisor.
+  const others = (list: Address[]) => list.filter((a) => !sameAddress(a, dest));
+  const candidates = [others(routing.route(row.town).to), others(routing.clerks()), others(routing.supervisor ? [routing.supervisor] : [])];
+  const targets = candidates.find((c) => c.length > 0) ?? [];
   const who = dest.kind === 'group' ? '群' : '私聊';
   const preview = maskPersonalData(row.message.text).replace(/\s+/g, ' ').slice(0, 60);
   const text = `⚠️ 消息未能送达${row.ticketId ? `（代办单 #${row.ticketId}）` : ''}：发往${who}的「${preview}…」重试 ${row.attempts + 1} 次仍失败，请人工联系对方。`;

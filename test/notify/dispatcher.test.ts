@@ -152,4 +152,14 @@ describe.each(list)('outbox dispatcher on $name', (backend) => {
     await d.runOnce();
     expect((await store.outbox.list()).map((r) => r.message.text)).toEqual(['stuck']);
   });
+
+  it('a staff post that cannot be delivered is reported to the clerks in private instead', async () => {
+    const routing = createRouting({ staffIds: ['wxid_clerk'], staffRooms: [{ roomId: STAFF.id, town: '永安镇' }] });
+    await store.outbox.enqueue([{ message: { to: STAFF, text: '【新代办单】#3' }, kind: 'ticket_created', ticketId: null, town: '永安镇' }]);
+    const { sender, sent } = recorder('wechaty', (m) => m.to.id === STAFF.id);
+    const d = createDispatcher({ store, senders: [sender], clock, maxAttempts: 1, onUndeliverable: (row) => undeliverableNotice(row, routing) });
+    expect(await d.runOnce()).toMatchObject({ failed: 1, delivered: 1 });
+    expect(sent.map((m) => m.to.id)).toEqual(['wxid_clerk']);
+    expect(sent[0]!.text).toContain('发往群的「【新代办单】#3');
+  });
 });
