@@ -34,6 +34,8 @@ export interface Routing {
   covers(groupTown: string | null, ticketTown: string | null): boolean;
   /** The clerks configured by id (their Wechaty direct chats). */
   clerks(): Address[];
+  /** Is this person a configured clerk (STAFF_IDS)? Membership of a staff group is the channel's to tell. */
+  isClerk(person: Address): boolean;
   supervisor: Address | null;
 }
 
@@ -67,6 +69,7 @@ export function createRouting(config: RoutingConfig): Routing {
       return routing.route(ticketTown).queue === 'unassigned';
     },
     clerks: () => clerks,
+    isClerk: (person) => clerks.some((c) => c.channel === person.channel && c.id === person.id),
     supervisor: config.supervisor ?? null,
   };
   return routing;
