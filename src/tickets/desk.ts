@@ -16,7 +16,7 @@ import { detailText, GREETING, myTicketsText, openListText } from './messages.ts
 import { isOpen, wechatyDirect, type Actor } from './model.ts';
 import { createRouting, type Routing, type RoutingConfig } from './routing.ts';
 import { createTicketService, type ServiceActor, type TicketService } from './service.ts';
-import type { Action } from './state.ts';
+import { ACTION_BY_VERB, ACTIONS } from './actions.ts';
 
 export interface TicketDeskDeps {
   store: Store;
@@ -40,22 +40,15 @@ export interface TicketDeskDeps {
 
 export type TicketDeskWithStore = TicketDesk & { readonly store: Store };
 
-type StaffCommand = { name: '待办' } | { name: Exclude<StaffVerb, '待办'>; ref: string; arg: string };
-type StaffVerb = '待办' | '查' | '接单' | '转派' | '回复' | '补件' | '办理' | '办结' | '中止' | '备注' | '交还';
+/** The chat verbs of the staff actions (接单, 转派 …), from the action table. */
+const STAFF_VERBS = Object.values(ACTIONS)
+  .filter((a) => a.role === 'staff')
+  .map((a) => a.verb);
+type TicketCommand = { name: string; ref: string; arg: string };
+type StaffCommand = { name: '待办' } | TicketCommand;
 
-const VERB_ACTIONS: Record<Exclude<StaffVerb, '待办' | '查'>, Action> = {
-  接单: 'claim',
-  转派: 'transfer',
-  回复: 'reply',
-  补件: 'request_materials',
-  办理: 'start',
-  办结: 'finish',
-  中止: 'stop',
-  备注: 'note',
-  交还: 'handback',
-};
 const REF = String.raw`((?:#|＃)?[0-9０-９]{1,9}|DB-\d{8}-\d{4,})`;
-const COMMAND_RE = new RegExp(String.raw`^(查|接单|转派|回复|补件|办理|办结|中止|备注|交还)\s*${REF}(?=$|[\s，,：:])[\s，,：:]*([\s\S]*)$`, 'i');
+const COMMAND_RE = new RegExp(String.raw`^(查|${STAFF_VERBS.join('|')})\s*${REF}(?=$|[\s，,：:])[\s，,：:]*([\s\S]*)$`, 'i');
 
 /** Staff command in a message, or null. Needs a ticket number except 待办. */
 export function parseStaffCommand(text: string): StaffCommand | null {
@@ -63,7 +56,7 @@ export function parseStaffCommand(text: string): StaffCommand | null {
   if (/^(待办|待办单|待办列表)$/.test(t)) return { name: '待办' };
   const m = COMMAND_RE.exec(t);
   if (!m) return null;
-  return { name: m[1] as Exclude<StaffVerb, '待办'>, ref: m[2]!, arg: m[3]!.trim() };
+  return { name: m[1]!, ref: m[2]!, arg: m[3]!.trim() };
 }
 
 const MY_TICKETS = /^(我的代办|我的代办单|进度|查进度|查询进度|办理进度)$/;
@@ -237,7 +230,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function staffCommand(cmd: StaffCommand, msg: IncomingMessage, ctx: DeskContext): Promise<OutgoingReply[]> {
     const now = clock();
     const masked = msg.chatType === 'group';
-    if (cmd.name === '待办') {
+    if (!('ref' in cmd)) {
       const town = msg.chatType === 'group' ? ctx.town : null;
       // A town group's 待办: its own town's tickets, and the unassigned queue (towns without a group).
       const open = (await store.tickets.listOpen()).filter((t) => routing.covers(town, t.town));
@@ -249,7 +242,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       const events = await store.tickets.events(ticket.id);
       return [reply(msg, detailText(ticket, events, { masked, internal: true }))];
     }
-    const action = VERB_ACTIONS[cmd.name];
+    const action = ACTION_BY_VERB.get(cmd.name)!;
     let assignee: Actor | undefined;
     if (action === 'transfer') {
       if (!cmd.arg) return [reply(msg, `请写明内容：「转派 ${ticket.id} @某人」`)];
@@ -266,7 +259,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   /** A staff-looking command from someone who is not staff. */
-  async function nonStaffCommand(cmd: Exclude<StaffCommand, { name: '待办' }>, msg: IncomingMessage): Promise<OutgoingReply[]> {
+  async function nonStaffCommand(cmd: TicketCommand, msg: IncomingMessage): Promise<OutgoingReply[]> {
     if (cmd.name === '查') {
       const t = await store.tickets.get(cmd.ref);
       if (t && t.requesterId === msg.senderId) {
@@ -307,7 +300,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
           if (!staffPlace) return [reply(msg, STAFF_PLACE_ONLY)];
           return staffCommand(cmd, msg, ctx);
         }
-      } else if (cmd && cmd.name !== '待办') {
+      } else if (cmd && 'ref' in cmd) {
         return nonStaffCommand(cmd, msg);
       }
       if (msg.chatType !== 'private') return null;
