@@ -101,11 +101,22 @@ const OUTBOX_CHILD = path.join(ROOT, 'test/fixtures/outbox-child.ts');
 const backendList = await backends();
 
 function runOutboxChild(opts: StoreOptions, ...args: string[]) {
+  return runOutboxChildKilled(opts, undefined, ...args);
+}
+
+/** With `killAfterReadyMs`: SIGKILL that long after the child prints "ready". */
+function runOutboxChildKilled(opts: StoreOptions, killAfterReadyMs: number | undefined, ...args: string[]) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', OUTBOX_CHILD, JSON.stringify(opts), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += String(d)));
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d);
+      if (killAfterReadyMs !== undefined && out.includes('ready')) {
+        setTimeout(() => child.kill('SIGKILL'), killAfterReadyMs);
+        killAfterReadyMs = undefined;
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (err += String(d)));
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve({ code, signal, out, err }));
@@ -142,6 +153,30 @@ describe.each(backendList)('kill -9 between commit and delivery ($name)', (backe
     const store = await backend.open(opts);
     try {
       expect((await store.outbox.list()).map((r) => r.status)).toEqual(['delivered', 'delivered']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.each([5, 40])('SIGKILL at a random moment of a run of 确认 (%i ms in): every committed ticket reaches staff and requester exactly once', { timeout: 60_000 }, async (ms, ctx) => {
+    if (backend.skip) ctx.skip();
+    const opts = backend.options();
+    const died = await runOutboxChildKilled(opts, ms, 'loop');
+    expect(died.signal, died.err).toBe('SIGKILL');
+    const sent = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'daiban-outbox-')), 'sent.jsonl');
+    dirs.push(path.dirname(sent));
+    expect((await runOutboxChild(opts, 'deliver', sent)).code).toBe(0);
+    expect((await runOutboxChild(opts, 'deliver', sent)).code).toBe(0);
+    const store = await backend.open(opts);
+    try {
+      const tickets = await store.tickets.list();
+      expect(tickets.length).toBeGreaterThanOrEqual(1);
+      const messages = fs.readFileSync(sent, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Outbound);
+      for (const t of tickets) {
+        expect(messages.filter((m) => m.to.id === 'wxid_owner' && m.text.includes(`代办单已登记：#${t.id}（`))).toHaveLength(1);
+        expect(messages.filter((m) => m.to.id === 'room_staff_yongan@chatroom' && m.text.includes(`#${t.id}（${t.number}）`))).toHaveLength(1);
+      }
+      expect(messages).toHaveLength(tickets.length * 2); // nothing for a ticket that did not commit
     } finally {
       await store.close();
     }
