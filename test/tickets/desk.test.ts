@@ -465,3 +465,29 @@ describe.each(list)('ticket desk ratings on $name', (backend) => {
     }
   });
 });
+
+describe.each(list)('ticket desk personal data on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('once the ticket exists, the dialog copy keeps no personal data', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    const store = await backend.open();
+    try {
+      const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config });
+      const owner = { isStaff: false, town: null };
+      await desk.startRequest(privateMsg(OWNER, '帮我办'), { items: ['食品经营许可'], town: '永安镇' });
+      await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 91350100M000100Y43 张三 13812345678'), owner);
+      const before = JSON.stringify((await store.dialogs.get(OWNER.id))?.state);
+      expect(before).toContain('13812345678'); // kept while the dialog runs (a restart resumes it)
+      await desk.handle(privateMsg(OWNER, '无'), owner);
+      await desk.handle(privateMsg(OWNER, '确认'), owner);
+      const after = JSON.stringify((await store.dialogs.get(OWNER.id))?.state);
+      expect(after).toContain('"step":"done"');
+      for (const s of ['13812345678', '91350100M000100Y43', '浏阳市某某餐饮店', '张三']) expect(after).not.toContain(s);
+      // A repeated 确认 is still recognised.
+      expect(textTo(await desk.handle(privateMsg(OWNER, '确认'), owner), OWNER.id)).toContain('无需重复');
+    } finally {
+      await store.close();
+    }
+  });
+});
