@@ -76,7 +76,28 @@ export interface AppDeps {
    * reporting). Without it (tests, store-less runs) messages are sent directly.
    */
   outbox?: { enqueue(entries: OutboxEntry[]): Promise<unknown>; dispatcher: Dispatcher };
+  /**
+   * Effectively-once turns: the message id, the turn's writes and its outbox
+   * rows commit together. The answering core runs before the transaction.
+   */
+  commit?: TurnCommitter;
 }
+
+/** What a turn reads and writes through: the store's repositories, or those bound to the turn's transaction. */
+export interface TurnScope {
+  bindings: BindingRepo;
+  reader: TicketReader | null;
+  desk: TicketDesk | undefined;
+  tickets: { service: TicketService; routing: Routing; scope: Scope } | undefined;
+  conversations: ConversationStore;
+}
+
+/**
+ * Runs a turn's writes in one transaction that also claims the message id and
+ * queues the turn's messages in the outbox (see src/store/turns.ts). Returns
+ * null for a message already handled.
+ */
+export type TurnCommitter = (inbound: Inbound, now: number, work: (scope: TurnScope) => Promise<Outbound[]>) => Promise<Outbound[] | null>;
 
 export interface App {
   /** One turn: the messages it produced (delivered through registered channels too). */
@@ -108,12 +129,18 @@ interface Turn {
   record: ConversationRecord;
   dialog: DialogState | null;
   tickets: Ticket[];
+  /** Where this turn writes. */
+  s: TurnScope;
+  /** Answers computed before the turn's transaction (the answering core is slow; writes wait for nobody). */
+  answers: Map<string, AnswerResult>;
+  /** Inside the transaction: no new answers may be computed. */
+  committing: boolean;
 }
 
 export function createApp(config: AppConfig, deps: AppDeps): App {
   const { answerer, desk, store, logger, catalogue } = deps;
   const clock = deps.clock ?? systemClock;
-  const gate = createGate({ config, seen: store.seen, clock, botId: deps.botId });
+  const gate = createGate({ config, seen: store.seen, clock, botId: deps.botId, claimSeen: !deps.commit });
   const conversations = deps.conversations ?? new MemoryConversationStore();
   const serialise = deps.serialise ?? keyedQueue();
   const senders = new Map<string, ChannelSender>();
@@ -121,6 +148,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   let staffMembers = new Set<string>();
   const staffRoomTown = new Map(config.staffRooms.map((r) => [r.roomId, r.town]));
   const reader: TicketReader | null = store.dialogs && store.tickets ? { dialogs: store.dialogs, tickets: store.tickets } : null;
+  const baseScope: TurnScope = { bindings: store.bindings, reader, desk, tickets: deps.tickets, conversations };
 
   const isStaff = (personId: string, chatId?: string): boolean =>
     staffIds.has(personId) || staffMembers.has(personId) || (chatId !== undefined && staffRoomTown.has(chatId));
@@ -222,8 +250,20 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   const conversationKey = (m: Inbound) => `${m.chat.id}:${m.sender.id}`;
 
+  /** The answering core's result for a text, computed once per turn. */
+  async function compute(turn: Turn, text: string): Promise<AnswerResult> {
+    let result = turn.answers.get(text);
+    if (!result) {
+      // The answering core may write (the unanswered log) through the store: never inside the turn's transaction.
+      if (turn.committing) throw new Error('an answer was needed that was not computed before the transaction (see answersNeeded)');
+      result = await answerer.ask(text, { boundTown: turn.town, conversation: conversationKey(turn.inbound) });
+      turn.answers.set(text, result);
+    }
+    return result;
+  }
+
   async function answer(turn: Turn, text = turn.msg.text): Promise<AnswerResult> {
-    const result = await answerer.ask(text, { boundTown: turn.town, conversation: conversationKey(turn.inbound) });
+    const result = await compute(turn, text);
     const topic = topicOf(result, turn.now);
     if (topic) {
       turn.record.topic = topic;
@@ -253,8 +293,8 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   const deskCtx = (t: Turn): DeskContext => ({ isStaff: t.staff, town: t.town });
   const viaDesk = async (t: Turn): Promise<Outbound[] | null> => {
-    if (!desk) return null;
-    const r = await desk.handle(t.msg, deskCtx(t));
+    if (!t.s.desk) return null;
+    const r = await t.s.desk.handle(t.msg, deskCtx(t));
     return r === null ? null : mentionAsker(t.inbound, fromDesk(t.inbound.chat.channel, r));
   };
 
@@ -268,16 +308,16 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       return say(T.BIND_STAFF_ONLY);
     }
     if (cmd.kind === 'unbind') {
-      const town = await store.bindings.get(m.chat.id);
+      const town = await t.s.bindings.get(m.chat.id);
       if (!town) return say(T.NOT_BOUND);
-      await store.bindings.remove(m.chat.id);
+      await t.s.bindings.remove(m.chat.id);
       logger.info({ chat: m.chat.id, by: m.sender.id, town }, 'group unbound');
       return say(T.unbound(town));
     }
     if (cmd.town === '') return say(T.bindNeedTown(answerer.towns()));
     const town = answerer.resolveTown(cmd.town);
     if (!town) return say(T.bindUnknownTown(cmd.town, answerer.towns()));
-    await store.bindings.set(m.chat.id, town, m.sender.id);
+    await t.s.bindings.set(m.chat.id, town, m.sender.id);
     logger.info({ chat: m.chat.id, by: m.sender.id, town }, 'group bound');
     return say(T.bound(town));
   }
@@ -299,6 +339,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       // 「代办」 again mid-dialog: the registration goes on where it was.
       return [replyTo(t.inbound, T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog)))];
     }
+    const desk = t.s.desk;
     if (!desk) return [replyTo(t.inbound, T.proxyUnavailable(contactFor(req?.town ?? t.town)))];
     if (!req) return [replyTo(t.inbound, T.ASK_WHICH_ITEM)];
     logger.info({ chat: t.msg.chatId, sender: t.msg.senderId, items: req.items, town: req.town }, 'proxy request');
@@ -323,6 +364,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   }
 
   async function myTickets(t: Turn): Promise<Outbound[]> {
+    const desk = t.s.desk;
     if (!desk) return [replyTo(t.inbound, T.ticketsUnavailable(contactFor(t.town)))];
     if (t.inbound.chat.kind === 'group') {
       // A person's tickets are never listed to a whole group: in private, with a pointer here.
@@ -336,6 +378,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   /** The ticket the clerk last wrote about (claims count); null when two tickets are equally likely. */
   async function clerkTicket(t: Turn): Promise<Ticket | null> {
     const held = heldTickets(t);
+    const reader = t.s.reader;
     if (held.length <= 1 || !reader) return held[0] ?? null;
     let best: { ticket: Ticket; at: number; spoke: boolean } | null = null;
     let anySpoke = false;
@@ -354,15 +397,17 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   /** A requester's message kept on a ticket (and relayed to its clerk when there is one). */
   async function noteOnTicket(t: Turn, ticket: Ticket, text: string): Promise<Outbound[]> {
+    const reader = t.s.reader;
     if (!reader) return [];
     const events = await reader.tickets.events(ticket.id);
     const lastKind = events.at(-1)?.kind;
     t.record.clerkTicket = ticket.id;
     const channel = t.inbound.chat.channel;
     const out: Outbound[] = [];
-    if (ticket.assigneeId && ticket.conversationHeld && deps.tickets) {
+    const tickets = t.s.tickets;
+    if (ticket.assigneeId && ticket.conversationHeld && tickets) {
       // Acknowledge once per exchange, not for every message.
-      const r = await deps.tickets.service.relay(deps.tickets.scope, ticket.id, actorOf(t), text, { acknowledge: lastKind !== 'requester_message' });
+      const r = await tickets.service.relay(tickets.scope, ticket.id, actorOf(t), text, { acknowledge: lastKind !== 'requester_message' });
       return serviceOut(t, r);
     }
     await reader.tickets.addEvent(
@@ -397,6 +442,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const r = parseRating(t.msg.text);
     if (!r) return [replyTo(t.inbound, T.RATING_SCALE)];
     const done = finishedTickets(t.tickets);
+    const reader = t.s.reader;
     if (!reader || done.length === 0) return [replyTo(t.inbound, T.NOTHING_TO_RATE)];
     let ticket: Ticket | undefined;
     if (r.ticket !== null) ticket = done.find((x) => x.id === r.ticket);
@@ -407,8 +453,8 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       return [replyTo(t.inbound, T.whichTicketToRate(done.map((x) => ({ id: x.id, items: x.items.map((i) => i.name) }))))];
     }
     const rest = done.filter((x) => x.id !== ticket.id);
-    if (deps.tickets) {
-      const res = await deps.tickets.service.rate(deps.tickets.scope, ticket.id, actorOf(t), r.score, r.comment);
+    if (t.s.tickets) {
+      const res = await t.s.tickets.service.rate(t.s.tickets.scope, ticket.id, actorOf(t), r.score, r.comment);
       if (res.ok) {
         t.record.ratingTicket = rest.length === 1 ? rest[0]!.id : null;
         const out = serviceOut(t, res);
@@ -520,7 +566,26 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   // ---- the turn ---------------------------------------------------------------------
 
-  async function turn(raw: Inbound): Promise<Outbound[]> {
+  /** The texts whose answers a route may give (computed before its transaction). */
+  function answersNeeded(route: RouteName, text: string): string[] {
+    switch (route) {
+      case 'question':
+      case 'dialog_question':
+      case 'clerk_question':
+      case 'confirm_again':
+      case 'unclaimed_note':
+      case 'dialog_step':
+        return [text];
+      case 'proxy_request': {
+        const rest = parseProxyRequest(text)?.rest ?? '';
+        return rest ? [rest] : [];
+      }
+      default:
+        return [];
+    }
+  }
+
+  async function turn(raw: Inbound): Promise<{ out: Outbound[]; queued: boolean }> {
     const now = clock();
     const chatId = raw.chat.kind === 'group' ? raw.chat.id : undefined;
     const staff = isStaff(raw.sender.id, chatId) || raw.context?.isStaff === true;
@@ -532,11 +597,11 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const decision = await gate.check(raw, { rateExempt: staff, paced });
     if (decision.action === 'drop') {
       logger.debug({ id: raw.id, chat: raw.chat.id, reason: decision.reason }, 'message dropped');
-      return [];
+      return { out: [], queued: false };
     }
     if (decision.action === 'notice') {
       logger.info({ chat: raw.chat.id, sender: raw.sender.id, reason: decision.reason }, 'rate limited');
-      return [decision.reason === 'rate_limited_group' ? { to: raw.chat, text: GROUP_RATE_NOTICE } : replyTo(raw, decision.text)];
+      return { out: [decision.reason === 'rate_limited_group' ? { to: raw.chat, text: GROUP_RATE_NOTICE } : replyTo(raw, decision.text)], queued: false };
     }
     // Traditional input is understood everywhere, and what is stored or relayed is Simplified.
     const inbound: Inbound = { ...decision.message, text: toSimplified(decision.message.text) };
@@ -545,7 +610,21 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const record = revive(loaded.state, personKey(channel, personId), now);
     const mode: Mode = inbound.chat.kind === 'group' ? 'bot' : modeOf(dialog, tickets, paced);
     record.mode = mode;
-    const t: Turn = { msg: legacyOf(inbound), inbound, via: decision.via, staff, town: await chatTown(inbound), now, mode, record, dialog, tickets };
+    const t: Turn = {
+      msg: legacyOf(inbound),
+      inbound,
+      via: decision.via,
+      staff,
+      town: await chatTown(inbound),
+      now,
+      mode,
+      record,
+      dialog,
+      tickets,
+      s: baseScope,
+      answers: new Map(),
+      committing: false,
+    };
     const facts: RouteFacts = {
       text: inbound.text,
       mode,
@@ -556,27 +635,42 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     };
     const route = pickRoute(routes, facts);
     logger.debug({ id: inbound.id, chat: inbound.chat.id, sender: personId, via: decision.via, mode, route: route.name }, 'message in');
-    let out = await route.handle(t);
-    if (decision.truncated && out.length > 0) out = [...out, replyTo(inbound, truncatedNote(MAX_INBOUND_CHARS))];
-    record.updatedAt = now;
-    if (!(await conversations.save(channel, personId, record, loaded.version))) {
-      logger.warn({ person: personKey(channel, personId) }, 'conversation record changed by another writer; kept theirs');
+    // The slow part first, outside any transaction: the answers this route may give.
+    for (const text of answersNeeded(route.name, inbound.text)) await compute(t, text);
+    const work = async (s: TurnScope): Promise<Outbound[]> => {
+      t.s = s;
+      t.committing = !!deps.commit;
+      let out = await route.handle(t);
+      if (decision.truncated && out.length > 0) out = [...out, replyTo(inbound, truncatedNote(MAX_INBOUND_CHARS))];
+      record.updatedAt = now;
+      if (!(await s.conversations.save(channel, personId, record, loaded.version))) {
+        logger.warn({ person: personKey(channel, personId) }, 'conversation record changed by another writer; kept theirs');
+      }
+      return out;
+    };
+    if (!deps.commit) return { out: await work(baseScope), queued: false };
+    const committed = await deps.commit(inbound, now, work);
+    if (committed === null) {
+      logger.debug({ id: raw.id, chat: raw.chat.id, reason: 'duplicate' }, 'message dropped');
+      return { out: [], queued: true };
     }
-    return out;
+    return { out: committed, queued: true };
   }
 
   return {
     async handle(inbound) {
       const started = clock();
-      const out = await serialise(personKey(inbound.sender.channel, inbound.sender.id), async () => {
+      const { out, queued } = await serialise(personKey(inbound.sender.channel, inbound.sender.id), async () => {
         try {
           return await turn(inbound);
         } catch (err) {
           logger.error({ err, id: inbound.id, chat: inbound.chat.id, ms: clock() - started }, 'turn failed');
-          return [replyTo(inbound, T.APOLOGY)];
+          return { out: [replyTo(inbound, T.APOLOGY)], queued: false };
         }
       });
-      await deliver(out);
+      // Committed with the turn: deliver now (the dispatcher's poll would, a moment later).
+      if (queued) await deps.outbox?.dispatcher.runOnce();
+      else await deliver(out);
       return out;
     },
 
@@ -688,19 +782,29 @@ export async function openApp(configIn: Config, opts: OpenOptions): Promise<Open
     const routing = createRouting(config);
     // The desk's and the routes' ticket actions return their messages; the app queues them with the turn's.
     const service = createTicketService({ catalogue, routing, clock: dateNow, logger, enqueue: false });
-    const desk =
-      opts.tickets === false
-        ? null
-        : (await import('./tickets/desk.ts')).createTicketDesk({
-            store,
-            catalogue,
-            config,
-            routing,
-            service,
-            clock: dateNow,
-            logger,
-            resolveTown: (text) => answerer.resolveTown(text),
-          });
+    const { createTicketDesk } = await import('./tickets/desk.ts');
+    type DeskStore = Parameters<typeof createTicketDesk>[0]['store'];
+    const deskOn = (on: DeskStore) =>
+      createTicketDesk({ store: on, catalogue, config, routing, service, clock: dateNow, logger, resolveTown: (text) => answerer.resolveTown(text) });
+    const desk = opts.tickets === false ? null : deskOn(store);
+    const { commitTurn } = await import('./store/turns.ts');
+    const { databaseConversationStore: conversationsOn } = await import('./conversation/store.ts');
+    /** One transaction per turn: the message id, every write of the turn (through `tx`) and its outbox rows. */
+    const commit: TurnCommitter = async (inbound, now, work) => {
+      const r = await commitTurn(store, { channel: inbound.chat.channel, id: inbound.id }, new Date(now), async (tx) => {
+        // The store as seen from inside the transaction: services and the desk join it instead of opening their own.
+        const inTx = { ...tx, transaction: <T>(fn: (t: typeof tx) => Promise<T>) => fn(tx), close: async () => {} } as unknown as DeskStore;
+        const out = await work({
+          bindings: tx.bindings,
+          reader: { dialogs: tx.dialogs, tickets: tx.tickets },
+          desk: desk ? deskOn(inTx) : undefined,
+          tickets: { service, routing, scope: tx },
+          conversations: conversationsOn(tx.conversations),
+        });
+        return { result: out, outbound: out.map((message) => ({ message, kind: 'turn' })) };
+      });
+      return r.duplicate ? null : r.result;
+    };
     const { createDispatcher } = await import('./notify/dispatcher.ts');
     const { undeliverableNotice } = await import('./tickets/notifications.ts');
     const dispatcher = createDispatcher({ store, clock: dateNow, logger, onUndeliverable: (row) => undeliverableNotice(row, routing) });
@@ -715,6 +819,7 @@ export async function openApp(configIn: Config, opts: OpenOptions): Promise<Open
       clock,
       tickets: { service, routing, scope: store },
       outbox: { enqueue: (entries) => store.outbox.enqueue(entries, dateNow()), dispatcher },
+      commit,
       ...(opts.botId ? { botId: opts.botId } : {}),
       conversations: databaseConversationStore(store.conversations),
       // On PostgreSQL several processes may serve one channel: the person's lock holds across them.

@@ -71,7 +71,13 @@ export interface Gate {
 
 export interface GateDeps {
   config: GateConfig;
-  seen: SeenRepo;
+  seen: SeenRepo & { has?(messageId: string, now: number, ttlMs: number): Promise<boolean> };
+  /**
+   * true (default): the gate claims the message id. false: the turn claims it
+   * in its own transaction (src/store/turns.ts); the gate only drops ids
+   * already committed.
+   */
+  claimSeen?: boolean;
   /** ms since epoch; the app's one clock. */
   clock: () => number;
   /** The bot's own id on a channel, when the channel knows it. */
@@ -79,7 +85,7 @@ export interface GateDeps {
   maxChars?: number;
 }
 
-export function createGate({ config, seen, clock, botId, maxChars = MAX_INBOUND_CHARS }: GateDeps): Gate {
+export function createGate({ config, seen, clock, botId, maxChars = MAX_INBOUND_CHARS, claimSeen = true }: GateDeps): Gate {
   const persons = new TokenBuckets(config.ratePerson);
   const groups = new TokenBuckets(config.rateGroup);
   /** People answering a dialog or talking with their clerk type faster: five times the allowance, still bounded. */
@@ -131,7 +137,9 @@ export function createGate({ config, seen, clock, botId, maxChars = MAX_INBOUND_
       }
 
       // Only messages addressed to the bot are recorded: group chatter is not stored.
-      if (!(await seen.firstSeen(`${msg.chat.channel}:${msg.id}`, now, SEEN_TTL_MS))) return { action: 'drop', reason: 'duplicate' };
+      const seenKey = `${msg.chat.channel}:${msg.id}`;
+      const duplicate = claimSeen || !seen.has ? !(await seen.firstSeen(seenKey, now, SEEN_TTL_MS)) : await seen.has(seenKey, now, SEEN_TTL_MS);
+      if (duplicate) return { action: 'drop', reason: 'duplicate' };
 
       if (!opts.rateExempt && via !== 'staff_room') {
         const who = personKey(msg);
