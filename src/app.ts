@@ -748,6 +748,8 @@ export interface OpenOptions {
   /** Record questions the knowledge could not answer (default true). */
   recordUnanswered?: boolean;
   clock?: Clock;
+  /** Runs inside a turn's transaction just before COMMIT (crash tests). */
+  beforeCommit?: (inbound: Inbound) => void | Promise<void>;
 }
 
 /**
@@ -802,7 +804,7 @@ export async function openApp(configIn: Config, opts: OpenOptions): Promise<Open
           conversations: conversationsOn(tx.conversations),
         });
         return { result: out, outbound: out.map((message) => ({ message, kind: 'turn' })) };
-      });
+      }, opts.beforeCommit ? { beforeCommit: () => opts.beforeCommit!(inbound) } : {});
       return r.duplicate ? null : r.result;
     };
     const { createDispatcher } = await import('./notify/dispatcher.ts');
