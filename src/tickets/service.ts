@@ -18,6 +18,7 @@ import { ratingText } from './messages.ts';
 import { isOpen, type Actor, type Ticket, type TicketEvent, type TicketItem, type TicketRef } from './model.ts';
 import { actionNotices, relayNotices, slaNotice, ticketCreated, type ServiceActor } from './notifications.ts';
 import { workingDayDeadline, workingMsBetween } from './worktime.ts';
+import { maskAtRest } from './privacy.ts';
 import type { NewTicket } from './repo.ts';
 import type { Routing } from './routing.ts';
 
@@ -104,7 +105,8 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
     async create(scope, input, items, actor) {
       const run = () =>
         within(scope, async (tx): Promise<CreateResult> => {
-          const { ticket, created } = await tx.tickets.create(input, items, { actor, text: '提交代办申请' }, { now: clock() });
+          const stored = { ...input, preparedMaterials: maskAtRest(input.preparedMaterials) };
+          const { ticket, created } = await tx.tickets.create(stored, items, { actor, text: '提交代办申请' }, { now: clock() });
           if (!created) return { ok: true, ticket, created, events: [], reply: alreadyText(ticket), messages: [] };
           const events = await tx.tickets.events(ticket.id);
           const messages = ticketCreated(ticket, ctx);
@@ -134,7 +136,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
             reason: spec.role === 'requester' ? `没有找到您的代办单 ${shown}，发「我的代办」可查看。` : `没有找到代办单 ${shown}，请核对单号（可发「待办」看列表）。`,
           };
         }
-        const text = input.text?.trim() || null;
+        const text = maskAtRest(input.text?.trim() || null);
         if (spec.needsText && action !== 'transfer' && !text) {
           return { ok: false, reason: `请写明内容：「${spec.needsText.replace('12', String(ticket.id))}」`, ticket };
         }
@@ -196,9 +198,10 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
         if (!isOpen(ticket.status) || !ticket.conversationHeld || !ticket.assignee) {
           return { ok: false, reason: `代办单 #${ticket.id} 目前没有办事员接管对话。`, ticket };
         }
-        const event = await tx.tickets.addEvent(ticket.id, { actor: from, kind: 'requester_message', text, public: true }, clock());
+        const stored = maskAtRest(text);
+        const event = await tx.tickets.addEvent(ticket.id, { actor: from, kind: 'requester_message', text: stored, public: true }, clock());
         log.info({ event: 'relayed_to_clerk', ticket: ticket.number, clerk: ticket.assigneeId, text: maskPersonalData(text) }, 'requester message relayed');
-        const notices = relayNotices(ticket, from, text, opts.acknowledge ?? true);
+        const notices = relayNotices(ticket, from, stored, opts.acknowledge ?? true);
         await queue(tx, notices.messages);
         return { ok: true, ticket, events: [event], reply: notices.reply, messages: notices.messages };
       });

@@ -158,7 +158,7 @@ describe.each(backendList)('kill -9 between commit and delivery ($name)', (backe
     }
   });
 
-  it.each([5, 40])('SIGKILL at a random moment of a run of 确认 (%i ms in): every committed ticket reaches staff and requester exactly once', { timeout: 60_000 }, async (ms, ctx) => {
+  it.for([5, 40])('SIGKILL at a random moment of a run of 确认 (%i ms in): every committed ticket reaches staff and requester exactly once', { timeout: 60_000 }, async (ms, ctx) => {
     if (backend.skip) ctx.skip();
     const opts = backend.options();
     const died = await runOutboxChildKilled(opts, ms, 'loop');

@@ -201,4 +201,23 @@ describe.each(list)('ticket service on $name', (backend) => {
     expect(await queued(OWNER.address!)).toHaveLength(1);
     expect(await queued(YONGAN_ROOM)).toHaveLength(1);
   });
+
+  it('ID-card and bank numbers in relayed text are masked before they are stored or queued; the phone stays for the clerk', async () => {
+    const svc = service();
+    await register(svc, '永安镇');
+    await svc.claim(store, 1, CLERK);
+    const text = '身份证430181199001011234，卡号6222 0212 3456 7890 128，电话13812345678';
+    const r = await svc.relay(store, 1, OWNER, text);
+    expect(r.ok).toBe(true);
+    const stored = JSON.stringify([await store.tickets.events(1), await store.outbox.list()]);
+    expect(stored).not.toContain('430181199001011234');
+    expect(stored).not.toContain('6222 0212 3456 7890 128');
+    expect(stored).not.toContain('0212');
+    const [toClerk] = (await store.outbox.list()).filter((row) => row.kind === 'relay');
+    expect(toClerk!.message.to.id).toBe('wxid_clerk');
+    expect(toClerk!.message.text).toContain('430***********1234');
+    expect(toClerk!.message.text).toContain('13812345678');
+    const note = await svc.note(store, 1, CLERK, '申请人身份证 430181199001011234 已核对');
+    expect(note.ok && note.events[0]!.text).toBe('申请人身份证 430***********1234 已核对');
+  });
 });
