@@ -569,12 +569,11 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   /** The texts whose answers a route may give (computed before its transaction). */
   function answersNeeded(route: RouteName, text: string): string[] {
     switch (route) {
+      // Only questions: dialog answers and notes for the clerk (names, phone numbers) never reach the answering core or its log.
       case 'question':
       case 'dialog_question':
       case 'clerk_question':
       case 'confirm_again':
-      case 'unclaimed_note':
-      case 'dialog_step':
         return [text];
       case 'proxy_request': {
         const rest = parseProxyRequest(text)?.rest ?? '';

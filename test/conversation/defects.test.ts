@@ -119,6 +119,9 @@ describe.each(all)('issue 9 defects through app.handle ($name)', (backend) => {
     const summary = text(await w.zhang('营业执照'));
     expect(summary).toContain('企业名称：浏阳市永安镇张记餐馆');
     for (const word of ['人工', '我的工单', '查看进度', '请帮我代办']) expect(summary).not.toContain(`企业名称：${word}`);
+    // Dialog answers (names, phone numbers) never reach the answering core's log of unanswered questions.
+    const logged = (await w.core.store.unanswered.list()).map((e) => e.question).join('\n');
+    for (const field of ['13812345678', '张三', '浏阳市永安镇张记餐馆']) expect(logged).not.toContain(field);
   });
 
   run('a question typed into the dialog is answered and never becomes a field', async (w) => {
