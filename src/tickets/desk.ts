@@ -4,7 +4,7 @@
 // words the notifications and decides who is told; the desk only turns chat
 // text into service calls and the service's messages into replies.
 import pino, { type Logger } from 'pino';
-import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from '../assistant/types.ts';
+import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from '../core/desk.ts';
 import type { Config } from '../config/env.ts';
 import type { Catalogue } from '../knowledge/catalogue.ts';
 import { maskPersonalData } from '../privacy/pii.ts';
@@ -36,6 +36,12 @@ export interface TicketDeskDeps {
   dialogTtlMs?: number;
   /** A group request waits this long for the private chat (default 7 days). */
   pendingTtlMs?: number;
+  /**
+   * Closed tickets keep their personal fields this many days, then tick()
+   * removes them (default 180; 0 keeps them). NOTE for src/config: a
+   * TICKET_RETENTION_DAYS setting would be passed here.
+   */
+  closedRetentionDays?: number;
 }
 
 export type TicketDeskWithStore = TicketDesk & { readonly store: Store };
@@ -397,6 +403,11 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     },
 
     async tick(now) {
+      const keep = deps.closedRetentionDays ?? 180;
+      if (keep > 0) {
+        const redacted = await store.tickets.redactClosed(new Date(now.getTime() - keep * 86_400_000), now);
+        if (redacted.length > 0) log.info({ event: 'tickets_redacted', tickets: redacted, retentionDays: keep }, 'personal fields of old closed tickets removed');
+      }
       return replies((await service.sla(store, now, config.slaUnclaimedHours)).messages);
     },
 

@@ -104,6 +104,7 @@ const EVENT_LABELS: Record<string, string> = {
   ...Object.fromEntries(Object.values(ACTIONS).map((a) => [a.action, a.label])),
   created: '登记',
   requester_message: '留言',
+  redacted: '删除个人信息',
   sla: '超时提醒',
 };
 

@@ -4,6 +4,7 @@
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { addressKey, parseAddressKey, type Address } from '../core/messages.ts';
 import type { Database, TicketEventsTable, TicketsTable } from '../store/schema.ts';
+import { maskPersonalData } from '../privacy/pii.ts';
 import { inTransaction } from '../store/tx.ts';
 import {
   formatTicketNumber,
@@ -82,6 +83,13 @@ export interface TicketRepo {
   addEvent(id: number, event: NewEvent, now?: Date): Promise<TicketEvent>;
   rate(id: number, score: number, comment: string | null, actor: Actor, now?: Date): Promise<TransitionOutcome>;
   rating(ticketId: number): Promise<{ score: number; comment: string | null; at: Date } | undefined>;
+  /**
+   * Removes the personal fields of tickets closed before `closedBefore` (phone,
+   * credit code, contact name, 已备材料; personal numbers in the event texts),
+   * once per ticket, recording a `redacted` event that says what was removed.
+   * Returns the ids redacted.
+   */
+  redactClosed(closedBefore: Date, now?: Date): Promise<number[]>;
 }
 
 type TicketRow = Selectable<TicketsTable>;
@@ -378,6 +386,40 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
         rating: { score, comment },
         ...(now ? { now } : {}),
       });
+    },
+
+    async redactClosed(closedBefore, now = clock()) {
+      const due = await db
+        .selectFrom('tickets')
+        .select('id')
+        .where('status', 'not in', [...OPEN_STATUSES])
+        .where('closed_at', '<', iso(closedBefore))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('ticket_events as e').select('e.id').whereRef('e.ticket_id', '=', 'tickets.id').where('e.kind', '=', 'redacted'))))
+        .orderBy('id')
+        .execute();
+      const done: number[] = [];
+      for (const { id } of due) {
+        await inTransaction(db, async (trx) => {
+          await trx
+            .updateTable('tickets')
+            .set({ phone: '', credit_code: null, contact_name: '（已删除）', prepared_materials: null })
+            .where('id', '=', id)
+            .execute();
+          const events = await trx.selectFrom('ticket_events').select(['id', 'text']).where('ticket_id', '=', id).execute();
+          for (const e of events) {
+            const masked = e.text === null ? null : maskPersonalData(e.text);
+            if (masked !== e.text) await trx.updateTable('ticket_events').set({ text: masked }).where('id', '=', e.id).execute();
+          }
+          await insertEvent(
+            trx,
+            id,
+            { actor: { id: 'system', name: '小助手' }, kind: 'redacted', public: false, text: '已按保存期限删除个人信息：联系电话、统一社会信用代码、联系人、已备材料；记录中的证件号、卡号、电话已打码' },
+            now,
+          );
+        });
+        done.push(id);
+      }
+      return done;
     },
 
     async rating(ticketId) {
