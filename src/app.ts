@@ -7,7 +7,7 @@
 // `app.tick(now)` runs the housekeeping (SLA notices). Nothing here knows a
 // protocol; nothing in src/ imports bot/.
 import type { AnswerResult, Answerer } from './answering/types.ts';
-import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from './assistant/types.ts';
+import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from './core/desk.ts';
 import type { Config } from './config/env.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { createGate, GROUP_RATE_NOTICE, truncatedNote, MAX_INBOUND_CHARS, type GateConfig, type Via } from './core/gate.ts';

@@ -6,7 +6,7 @@ import { createApp, type AppConfig, type AppDeps } from '../../src/app.ts';
 import * as T from '../../src/intents/texts.ts';
 import { PACED_FACTOR, RATE_NOTICE } from '../../src/core/gate.ts';
 import type { Inbound, Outbound } from '../../src/core/messages.ts';
-import type { IncomingMessage, TicketDesk } from '../../src/assistant/types.ts';
+import type { IncomingMessage, TicketDesk } from '../../src/core/desk.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { Catalogue } from '../../src/knowledge/catalogue.ts';
 import { silentLogger } from '../../src/log.ts';

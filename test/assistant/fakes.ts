@@ -1,5 +1,5 @@
 // In-memory stand-ins for the stores and the ticket desk, passed in at the boundary.
-import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from '../../src/assistant/types.ts';
+import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from '../../src/core/desk.ts';
 import type { BindingRepo, SeenRepo } from '../../src/store/types.ts';
 
 export class MemoryBindings implements BindingRepo {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import type { IncomingMessage, OutgoingReply } from '../../src/assistant/types.ts';
+import type { IncomingMessage, OutgoingReply } from '../../src/core/desk.ts';
 import type { Store, StoreOptions } from '../../src/store/index.ts';
 import { createTicketDesk, parseStaffCommand } from '../../src/tickets/desk.ts';
 import { backends } from '../store/backends.ts';

@@ -3,7 +3,7 @@
 import { botIdOf, createTransport, type Transport } from '../../../bot/wechaty/transport.ts';
 import { createMockWorld, type MockContact, type MockRoom, type MockWorld, type SayOptions, type SentMessage } from '../../../bot/wechaty/mock-world.ts';
 import { createApp, type App } from '../../../src/app.ts';
-import type { TicketDesk } from '../../../src/assistant/types.ts';
+import type { TicketDesk } from '../../../src/core/desk.ts';
 import type { Answerer } from '../../../src/answering/types.ts';
 import { loadConfig, type Config } from '../../../src/config/env.ts';
 import { silentLogger, type Logger } from '../../../src/log.ts';

@@ -1,5 +1,7 @@
-// The plain messages that flow between a transport (bot/) and the core.
-// Nothing here knows about WeChat; another channel maps onto the same shapes.
+// The ticket desk as the turn pipeline calls it (src/tickets/desk.ts), in the
+// flat chat shape the desk speaks: a chat id and type on the message's own
+// channel. The app converts to and from the addressed Inbound/Outbound
+// (messages.ts) at this boundary. Nothing here knows about WeChat.
 
 export type ChatType = 'group' | 'private';
 
