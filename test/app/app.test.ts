@@ -10,8 +10,8 @@ import type { IncomingMessage, TicketDesk } from '../../src/core/desk.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { Catalogue } from '../../src/knowledge/catalogue.ts';
 import { silentLogger } from '../../src/log.ts';
-import { FakeAnswerer } from '../assistant/fake-answerer.ts';
-import { memoryStore, RecordingDesk } from '../assistant/fakes.ts';
+import { FakeAnswerer } from '../app/fake-answerer.ts';
+import { memoryStore, RecordingDesk } from '../app/fakes.ts';
 
 const T0 = 1_800_000_000_000;
 let n = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createGate, GROUP_RATE_NOTICE, MAX_INBOUND_CHARS, RATE_NOTICE, type GateConfig } from '../../src/core/gate.ts';
 import type { Inbound } from '../../src/core/messages.ts';
 import type { IncomingMessage } from '../../src/core/desk.ts';
-import { MemorySeen } from '../assistant/fakes.ts';
+import { MemorySeen } from '../app/fakes.ts';
 
 const base: GateConfig = {
   groupPrefixes: ['办事', '#问'],

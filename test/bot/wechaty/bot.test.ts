@@ -6,8 +6,8 @@ import { refreshStaff } from '../../../bot/wechaty/staff.ts';
 import { RATE_NOTICE } from '../../../src/core/gate.ts';
 import * as T from '../../../src/intents/texts.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { FakeAnswerer, ThrowingAnswerer } from '../../assistant/fake-answerer.ts';
-import { memoryStore, RecordingDesk } from '../../assistant/fakes.ts';
+import { FakeAnswerer, ThrowingAnswerer } from '../../app/fake-answerer.ts';
+import { memoryStore, RecordingDesk } from '../../app/fakes.ts';
 import { createHarness, GROUP, OTHER_GROUP, STAFF_ROOM, waitFor, type Harness } from './harness.ts';
 
 let h: Harness | undefined;

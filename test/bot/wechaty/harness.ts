@@ -8,8 +8,8 @@ import type { Answerer } from '../../../src/answering/types.ts';
 import { loadConfig, type Config } from '../../../src/config/env.ts';
 import { silentLogger, type Logger } from '../../../src/log.ts';
 import type { BindingRepo, SeenRepo } from '../../../src/store/types.ts';
-import { FakeAnswerer } from '../../assistant/fake-answerer.ts';
-import { memoryStore } from '../../assistant/fakes.ts';
+import { FakeAnswerer } from '../../app/fake-answerer.ts';
+import { memoryStore } from '../../app/fakes.ts';
 
 export const GROUP = 'yongan-group@chatroom';
 export const OTHER_GROUP = 'dayao-group@chatroom';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.ts';
+import { createLogger } from '../src/log.ts';
 
 const capture = (format: 'json' | 'pretty' = 'json') => {
   const stream = new PassThrough();
