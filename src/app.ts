@@ -391,8 +391,9 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       const at = last?.at.getTime() ?? 0;
       if (!best || at > best.at) best = { ticket, at, spoke };
     }
-    // Only claims so far: the clerk has not talked about either one yet.
-    return anySpoke ? best!.ticket : null;
+    if (anySpoke) return best!.ticket;
+    // Only claims so far: the ticket this person last wrote about (「#12 …」), else ask.
+    return held.find((x) => x.id === t.record.clerkTicket) ?? null;
   }
 
   /** A requester's message kept on a ticket (and relayed to its clerk when there is one). */

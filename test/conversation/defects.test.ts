@@ -165,6 +165,10 @@ describe.each(all)('issue 9 defects through app.handle ($name)', (backend) => {
     expect(to(unclear, 'li')).toEqual([]);
     expect(to(unclear, 'zhao')).toEqual([]);
 
+    // Once they named one, their next messages follow it.
+    expect(text(await w.zhang(`#${second} 我是张老板`), 'zhao')).toContain('我是张老板');
+    expect(text(await w.zhang('门头照下午发'), 'zhao')).toContain('门头照下午发');
+
     await w.clerk('li', `补件 ${first} 营业执照原件`);
     const reply = await w.zhang('好的我明天补');
     expect(text(reply, 'li')).toContain('好的我明天补');
