@@ -31,7 +31,7 @@ describe('daiban kb preview', () => {
 
 describe('output into a closed pipe', () => {
   it('`daiban kb check | true` ends quietly with status 0 instead of an EPIPE crash', () => {
-    const r = spawnSync('bash', ['-c', `node src/cli/bin.js kb check --dir ${JSON.stringify(VALID_KB)} | true; echo "status=\${PIPESTATUS[0]}" >&2`], {
+    const r = spawnSync('bash', ['-c', `node --import tsx cli/bin.ts kb check --dir ${JSON.stringify(VALID_KB)} | true; echo "status=\${PIPESTATUS[0]}" >&2`], {
       cwd: ROOT,
       encoding: 'utf8',
     });
