@@ -235,7 +235,7 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
       const openKfid = xmlField(xml, 'OpenKfId');
       if (event === 'kf_msg_or_event' && openKfid && !stopped) {
         const token = xmlField(xml, 'Token');
-        setImmediate(() => void sync(openKfid, token));
+        void sync(openKfid, token);
       }
       return c.text('success');
     });

@@ -11,6 +11,13 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .action(async () => {
       const { io } = ctx;
       const config = cliConfig(io);
+      if (config.channels.kf || config.channels.wecomBot) {
+        // Official WeCom channels (微信客服, intelligent bot) configured: serve them, no demo.
+        const { startChannels } = await import('../../../bot/channels/run.ts');
+        const running = await startChannels(config);
+        await running.stopped;
+        return;
+      }
       if (config.puppet) {
         const { startBot } = await import('../../../bot/main.ts');
         const running = await startBot(config, { io });

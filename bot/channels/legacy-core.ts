@@ -1,0 +1,129 @@
+// The bridge from the channels' addressed messages (src/core/messages.ts) to
+// today's core (openCore → assistant.handleMessage). It is the ONLY place that
+// knows the old API; when the turn pipeline lands, `createApp(config, deps)`
+// replaces it and `handle(inbound)` keeps its shape.
+//
+// The old core keys chats and people by bare strings, so an address becomes
+// `channel|id` there (Wechaty ids have no '|', so they stay as they are).
+// What the old core cannot say itself is derived here:
+// - buttons (Outbound.actions) from the commands its staff texts quote, e.g. 「接单 3」;
+// - handoffs (Outbound.handoff) from the requester's tickets after each turn: a clerk
+//   holding an open ticket → 'human' (servicer: the clerk's WeCom userid), else 'bot'.
+import type { Core } from '../core.ts';
+import type { IncomingMessage, OutgoingReply } from '../../src/assistant/types.ts';
+import type { Config } from '../../src/config/env.ts';
+import type { Address, Inbound, Outbound, OutboundAction } from '../../src/core/messages.ts';
+import { isOpen } from '../../src/tickets/model.ts';
+
+const SEP = '|';
+const WECHATY = 'wechaty';
+
+export const legacyId = (channel: string, id: string): string => (channel === WECHATY ? id : `${channel}${SEP}${id}`);
+
+export function fromLegacyId(key: string): { channel: string; id: string } {
+  const i = key.indexOf(SEP);
+  return i < 0 ? { channel: WECHATY, id: key } : { channel: key.slice(0, i), id: key.slice(i + 1) };
+}
+
+/** The old core's configuration with the intelligent bot's staff groups as staff rooms (town per group). */
+export function legacyConfig(config: Config): Config {
+  const bot = config.channels.wecomBot;
+  if (!bot) return config;
+  const rooms = Object.entries(bot.towns).map(([chatId, town]) => ({ roomId: legacyId('wecom-bot', chatId), town }));
+  return { ...config, staffRooms: [...config.staffRooms, ...rooms] };
+}
+
+export interface InboundHandler {
+  handle(inbound: Inbound): Promise<Outbound[]>;
+  /** Housekeeping (SLA re-announcements). */
+  tick(now: Date): Promise<Outbound[]>;
+}
+
+/** Quoted commands that take nothing but a ticket number become buttons. */
+const BUTTON_RE = /「(接单|查|办理|办结|交还)\s*#?(\d+)」/g;
+
+export function actionsFor(text: string): OutboundAction[] {
+  const seen = new Set<string>();
+  const out: OutboundAction[] = [];
+  for (const m of text.matchAll(BUTTON_RE)) {
+    const command = `${m[1]} ${m[2]}`;
+    if (seen.has(command)) continue;
+    seen.add(command);
+    out.push({ label: m[1]!, command });
+  }
+  return out;
+}
+
+export function toIncoming(inbound: Inbound): IncomingMessage {
+  return {
+    id: `${inbound.chat.channel}:${inbound.id}`,
+    chatId: legacyId(inbound.chat.channel, inbound.chat.id),
+    chatType: inbound.chat.kind === 'group' ? 'group' : 'private',
+    chatName: inbound.chatName,
+    senderId: legacyId(inbound.sender.channel, inbound.sender.id),
+    senderName: inbound.sender.name,
+    text: inbound.text,
+    mentioned: inbound.mentioned,
+    timestamp: inbound.timestamp,
+  };
+}
+
+export function toOutbound(reply: OutgoingReply): Outbound {
+  const { channel, id } = fromLegacyId(reply.chatId);
+  const to: Address = { channel, kind: reply.chatType === 'group' ? 'group' : 'direct', id };
+  const actions = actionsFor(reply.text);
+  return {
+    to,
+    text: reply.text,
+    ...(reply.mention ? { mention: { id: fromLegacyId(reply.mention.id).id, name: reply.mention.name } } : {}),
+    ...(actions.length ? { actions } : {}),
+  };
+}
+
+/** Channels whose direct chats have a bot/human session (微信客服). */
+const HANDOFF_CHANNELS = new Set(['wecom-kf']);
+
+export function createLegacyHandler(core: Core): InboundHandler {
+  /** Last handoff sent per requester (legacy id); absent = the bot holds it. */
+  const holder = new Map<string, 'human' | 'bot'>();
+  const staffSeen = new Set<string>();
+
+  async function withHandoffs(out: Outbound[]): Promise<Outbound[]> {
+    const requesters = new Set(out.filter((o) => o.to.kind === 'direct' && HANDOFF_CHANNELS.has(o.to.channel)).map((o) => legacyId(o.to.channel, o.to.id)));
+    for (const key of requesters) {
+      const tickets = await core.store.tickets.listByRequester(key);
+      const held = tickets.find((t) => isOpen(t.status) && t.assigneeId);
+      const want: 'human' | 'bot' = held ? 'human' : 'bot';
+      if ((holder.get(key) ?? 'bot') === want) continue;
+      holder.set(key, want);
+      const mine = out.filter((o) => legacyId(o.to.channel, o.to.id) === key && o.to.kind === 'direct');
+      if (want === 'human') {
+        // After the clerk's notice has gone out, the session moves to the clerk.
+        const assignee = fromLegacyId(held!.assigneeId!);
+        mine.at(-1)!.handoff = { to: 'human', ...(assignee.channel === 'wecom-bot' ? { servicer: assignee.id } : {}) };
+      } else {
+        // Back to the bot first, so the closing message (the rating request) can go out.
+        mine[0]!.handoff = { to: 'bot' };
+      }
+    }
+    return out;
+  }
+
+  return {
+    async handle(inbound) {
+      // Members of the bot's staff groups are staff in their direct chats too.
+      if (inbound.chat.channel === 'wecom-bot' && inbound.chat.kind === 'group' && inbound.context?.isStaff) {
+        const id = legacyId(inbound.sender.channel, inbound.sender.id);
+        if (!staffSeen.has(id)) {
+          staffSeen.add(id);
+          core.assistant.setStaffMembers([...staffSeen]);
+        }
+      }
+      const replies = await core.assistant.handleMessage(toIncoming(inbound));
+      return withHandoffs(replies.map(toOutbound));
+    },
+    async tick(now) {
+      return withHandoffs((await core.assistant.tick(now)).map(toOutbound));
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// `daiban start` with official WeCom channels configured: one process serves
+// 微信客服 (on the one HTTP server) and the intelligent bot (long connection),
+// over one core. Outbound messages are routed to the channel they address.
+import type { Config } from '../../src/config/env.ts';
+import type { ChannelSender, Inbound, Outbound } from '../../src/core/messages.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import type { Store } from '../../src/store/index.ts';
+import { openCore, type Core } from '../core.ts';
+import { progressLogger, TICK_MS } from '../main.ts';
+import { createBotChannel, type BotChannel } from '../wecom-bot/channel.ts';
+import { createKfChannel, type KfChannel } from '../wecom-kf/channel.ts';
+import { createHttpServer, type HttpServer } from './http-server.ts';
+import { createLegacyHandler, legacyConfig, type InboundHandler } from './legacy-core.ts';
+
+export interface RunningChannels {
+  core: Core;
+  handler: InboundHandler;
+  http: HttpServer | null;
+  /** The port the HTTP server listens on (null without 微信客服). */
+  port: number | null;
+  kf: KfChannel | null;
+  bot: BotChannel | null;
+  logger: Logger;
+  /** Every Outbound handed to a channel, in order (for logs and tests). */
+  readonly delivered: Outbound[];
+  /** Resolves when every inbound handed in so far is handled and its replies delivered. */
+  idle(): Promise<void>;
+  stopped: Promise<void>;
+  stop(reason?: string): Promise<void>;
+}
+
+export interface ChannelsOptions {
+  logger?: Logger;
+  handleSignals?: boolean;
+  /** Tests: a PostgreSQL schema, shorter bot timings. */
+  openStore?: () => Promise<Store>;
+  botTiming?: Parameters<typeof createBotChannel>[0]['timing'];
+  hostname?: string;
+}
+
+export async function startChannels(configIn: Config, opts: ChannelsOptions = {}): Promise<RunningChannels> {
+  const logger = opts.logger ?? createLogger(configIn);
+  const config = legacyConfig(configIn);
+  const core = await openCore(config, { logger, onProgress: progressLogger(logger), openStore: opts.openStore });
+  const handler = createLegacyHandler(core);
+  const senders = new Map<string, ChannelSender>();
+  const delivered: Outbound[] = [];
+  let inflight = 0;
+  let idleWaiters: (() => void)[] = [];
+  /** One turn at a time per person, so a person's replies keep their order. */
+  const queues = new Map<string, Promise<void>>();
+
+  async function deliver(out: Outbound[]): Promise<void> {
+    for (const message of out) {
+      const sender = senders.get(message.to.channel);
+      if (!sender) {
+        logger.warn({ channel: message.to.channel }, 'no channel to deliver to; message dropped');
+        continue;
+      }
+      try {
+        delivered.push(message);
+        await sender.send(message);
+      } catch (err) {
+        logger.error({ err, channel: message.to.channel }, 'delivery failed');
+      }
+    }
+  }
+
+  function onInbound(inbound: Inbound): Promise<void> {
+    const key = `${inbound.sender.channel}:${inbound.sender.id}`;
+    inflight++;
+    const next = (queues.get(key) ?? Promise.resolve())
+      .then(async () => deliver(await handler.handle(inbound)))
+      .catch((err: unknown) => logger.error({ err }, 'turn failed'))
+      .finally(() => {
+        if (queues.get(key) === next) queues.delete(key);
+        if (--inflight === 0) {
+          const w = idleWaiters;
+          idleWaiters = [];
+          for (const r of w) r();
+        }
+      });
+    queues.set(key, next);
+    return next;
+  }
+
+  let http: HttpServer | null = null;
+  let port: number | null = null;
+  let kf: KfChannel | null = null;
+  let bot: BotChannel | null = null;
+  try {
+    if (config.channels.kf) {
+      kf = createKfChannel({ config: config.channels.kf, dataDir: config.dataDir, logger, onInbound });
+      senders.set(kf.name, kf);
+      http = createHttpServer({ port: config.channels.httpPort, hostname: opts.hostname });
+      kf.mount(http.app);
+      port = await http.start();
+      logger.info({ port, path: config.channels.kf.path }, '微信客服 callback URL is served');
+    }
+    if (config.channels.wecomBot) {
+      bot = createBotChannel({ config: config.channels.wecomBot, dataDir: config.dataDir, logger, onInbound, timing: opts.botTiming });
+      senders.set(bot.name, bot);
+      await bot.start();
+    }
+  } catch (err) {
+    await http?.close();
+    await bot?.stop();
+    await core.close();
+    throw err;
+  }
+  if (config.puppet) logger.warn({ puppet: config.puppet }, 'WECHATY_PUPPET is set but the WeCom channels run without Wechaty in this process');
+
+  const tick = setInterval(() => {
+    void handler
+      .tick(new Date())
+      .then(deliver)
+      .catch((err: unknown) => logger.error({ err }, 'tick failed'));
+  }, TICK_MS);
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | undefined;
+  const idle = async () => {
+    for (;;) {
+      await kf?.idle();
+      if (inflight === 0) return;
+      await new Promise<void>((r) => idleWaiters.push(r));
+    }
+  };
+  const stop = (reason = 'stop') => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down the WeCom channels');
+      clearInterval(tick);
+      kf?.stop();
+      await http?.close();
+      await Promise.race([idle(), new Promise((r) => setTimeout(r, 15_000).unref())]);
+      await bot?.stop();
+      await core.close();
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  if (opts.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals) => void stop(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    void stopped.then(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+  }
+  logger.info({ kf: Boolean(kf), bot: Boolean(bot) }, 'WeCom channels started');
+  return { core, handler, http, port, kf, bot, logger, delivered, idle, stopped, stop };
+}
