@@ -41,7 +41,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T> | T): P
 
 export interface JsonFile<T> {
   readonly path: string;
-  /** The file's content, or the initial value when it is missing or unreadable. */
+  /** The file's content, or the initial value when it is missing or unreadable. Treat as read-only. */
   read(): T;
   write(value: T): void;
   /** Read, change, write under the lock; returns what fn returned. */
@@ -50,25 +50,36 @@ export interface JsonFile<T> {
 
 export function jsonFile<S extends z.ZodType>(file: string, schema: S, initial: () => z.output<S>): JsonFile<z.output<S>> {
   type T = z.output<S>;
+  // Parsed content, reused while the file is the same one (every write renames a new file in).
+  let cache: { ino: number; mtimeMs: number; size: number; value: T } | null = null;
   const read = (): T => {
+    let stat: fs.Stats;
     let raw: string;
     try {
+      stat = fs.statSync(file);
+      if (cache && cache.ino === stat.ino && cache.mtimeMs === stat.mtimeMs && cache.size === stat.size) return cache.value;
       raw = fs.readFileSync(file, 'utf8');
     } catch {
+      cache = null;
       return initial();
     }
+    let value: T;
     try {
       const parsed = schema.safeParse(JSON.parse(raw));
-      return parsed.success ? parsed.data : initial();
+      value = parsed.success ? parsed.data : initial();
     } catch {
-      return initial();
+      value = initial();
     }
+    cache = { ino: stat.ino, mtimeMs: stat.mtimeMs, size: stat.size, value };
+    return value;
   };
   const write = (value: T): void => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(value));
     fs.renameSync(tmp, file);
+    const stat = fs.statSync(file);
+    cache = { ino: stat.ino, mtimeMs: stat.mtimeMs, size: stat.size, value };
   };
   return {
     path: file,

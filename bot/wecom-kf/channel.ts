@@ -101,47 +101,58 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
 
   // --- receiving --------------------------------------------------------------
 
-  /** Records a message once; returns false when it was seen before (a replayed cursor, a second process). */
-  const firstTime = (msg: KfMessage): Promise<boolean> =>
+  /**
+   * Records a page of messages; returns those not seen before (a duplicate callback, a
+   * replayed cursor or a second process finds them recorded). A message is recorded
+   * before it is handled: after a crash mid-page it is not handled twice.
+   */
+  const firstTime = (msgs: KfMessage[]): Promise<KfMessage[]> =>
     file.update((s) => {
-      if (s.seen.includes(msg.msgid)) return false;
-      s.seen.push(msg.msgid);
+      const seen = new Set(s.seen);
+      const fresh: KfMessage[] = [];
+      for (const msg of msgs) {
+        if (seen.has(msg.msgid)) continue;
+        seen.add(msg.msgid);
+        s.seen.push(msg.msgid);
+        fresh.push(msg);
+        record(s, msg);
+      }
       if (s.seen.length > SEEN_KEEP) s.seen.splice(0, s.seen.length - SEEN_KEEP);
-      const userId = msg.external_userid ?? msg.event?.external_userid;
-      if (!userId) return true;
-      const c = (s.customers[userId] ??= customer.parse({ openKfid: msg.open_kfid, town: config.towns[msg.open_kfid] }));
-      c.openKfid = msg.open_kfid;
-      if (msg.msgtype === 'event' && msg.event?.event_type === 'enter_session' && msg.event.scene_param) {
-        c.town = decodeSceneParam(msg.event.scene_param);
-      }
-      if (msg.msgtype === 'event' && msg.event?.event_type === 'session_status_change') {
-        // A servicer took, passed on or ended the session in the WeCom client.
-        const change = Number(msg.event.change_type);
-        if (change === 3) {
-          c.state = KF_STATE.ENDED;
-          c.servicer = undefined;
-        } else if (change === 1 || change === 2 || change === 4) {
-          c.state = KF_STATE.HUMAN;
-          c.servicer = typeof msg.event.new_servicer_userid === 'string' ? msg.event.new_servicer_userid : c.servicer;
-        }
-      }
-      if (msg.origin === ORIGIN_CUSTOMER) {
-        c.lastCustomerAt = msg.send_time * 1000;
-        c.sentSince = 0;
-        // An ended session reopens as "new" when the customer writes again.
-        if (c.state === KF_STATE.ENDED) {
-          c.state = KF_STATE.NEW;
-          c.servicer = undefined;
-        }
-      }
-      return true;
+      return fresh;
     });
 
-  async function handleMessage(msg: KfMessage): Promise<void> {
-    if (!(await firstTime(msg))) {
-      log.debug({ msgid: msg.msgid }, 'kf message seen before, skipped');
-      return;
+  /** What a message tells us about the customer's session. */
+  function record(s: KfStateFile, msg: KfMessage): void {
+    const userId = msg.external_userid ?? msg.event?.external_userid;
+    if (!userId) return;
+    const c = (s.customers[userId] ??= customer.parse({ openKfid: msg.open_kfid, town: config.towns[msg.open_kfid] }));
+    c.openKfid = msg.open_kfid;
+    if (msg.msgtype === 'event' && msg.event?.event_type === 'enter_session' && msg.event.scene_param) {
+      c.town = decodeSceneParam(msg.event.scene_param);
     }
+    if (msg.msgtype === 'event' && msg.event?.event_type === 'session_status_change') {
+      // A servicer took, passed on or ended the session in the WeCom client.
+      const change = Number(msg.event.change_type);
+      if (change === 3) {
+        c.state = KF_STATE.ENDED;
+        c.servicer = undefined;
+      } else if (change === 1 || change === 2 || change === 4) {
+        c.state = KF_STATE.HUMAN;
+        c.servicer = typeof msg.event.new_servicer_userid === 'string' ? msg.event.new_servicer_userid : c.servicer;
+      }
+    }
+    if (msg.origin === ORIGIN_CUSTOMER) {
+      c.lastCustomerAt = msg.send_time * 1000;
+      c.sentSince = 0;
+      // An ended session reopens as "new" when the customer writes again.
+      if (c.state === KF_STATE.ENDED) {
+        c.state = KF_STATE.NEW;
+        c.servicer = undefined;
+      }
+    }
+  }
+
+  async function handleMessage(msg: KfMessage): Promise<void> {
     if (msg.origin !== ORIGIN_CUSTOMER || !msg.external_userid) return;
     const userId = msg.external_userid;
     const c = file.read().customers[userId]!;
@@ -172,7 +183,9 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
         { cursor, ...(callbackToken ? { token: callbackToken } : {}), limit: 1000, open_kfid: openKfid },
         syncReply,
       );
-      for (const msg of reply.msg_list) {
+      const fresh = await firstTime(reply.msg_list);
+      if (fresh.length < reply.msg_list.length) log.debug({ skipped: reply.msg_list.length - fresh.length }, 'kf messages seen before, skipped');
+      for (const msg of fresh) {
         try {
           await handleMessage(msg);
         } catch (err) {
