@@ -105,6 +105,11 @@ export class FakeBotServer {
     return this.url;
   }
 
+  /** The network drops every connection (no event first, as when a link breaks). */
+  dropAll(): void {
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+  }
+
   connected(botId: string): boolean {
     return this.active.has(botId);
   }
