@@ -121,8 +121,8 @@ export class FakeBotServer {
   }
 
   /** Resolves when `test` holds (checked after every frame and connection change). */
-  async until(test: () => boolean, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + 10_000;
+  async until(test: () => boolean, what = 'condition', timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     while (!test()) {
       if (Date.now() > deadline) throw new Error(`fake bot server: timed out waiting for ${what}`);
       await new Promise<void>((r) => {
