@@ -35,6 +35,11 @@ export function legacyConfig(config: Config): Config {
 
 export interface InboundHandler {
   handle(inbound: Inbound): Promise<Outbound[]>;
+  /**
+   * A channel could not deliver a reply now and holds it (微信客服 budget, or a clerk holds
+   * the session): recorded on the person's open tickets; returns what to tell the clerk.
+   */
+  held(to: Address, text: string, reason: string): Promise<Outbound[]>;
   /** Housekeeping (SLA re-announcements). */
   tick(now: Date): Promise<Outbound[]>;
 }
@@ -80,6 +85,13 @@ export function toOutbound(reply: OutgoingReply): Outbound {
   };
 }
 
+const HELD_REASONS: Record<string, string> = {
+  five_messages: '客户上次发消息后已发满 5 条',
+  window_48h: '距客户上次发消息已超过 48 小时',
+  human_servicer: '会话由办事员接待中',
+  session_not_with_bot: '会话不在机器人接待中',
+};
+
 /** Channels whose direct chats have a bot/human session (微信客服). */
 const HANDOFF_CHANNELS = new Set(['wecom-kf']);
 
@@ -120,7 +132,35 @@ export function createLegacyHandler(core: Core): InboundHandler {
         }
       }
       const replies = await core.assistant.handleMessage(toIncoming(inbound));
-      return withHandoffs(replies.map(toOutbound));
+      const out = await withHandoffs(replies.map(toOutbound));
+      // While a clerk holds a 微信客服 session the clerk talks to the customer there: the bot's
+      // receipts to the customer ("已转给办事员…") would only be held and relayed, so they go.
+      const self = legacyId(inbound.sender.channel, inbound.sender.id);
+      if (HANDOFF_CHANNELS.has(inbound.chat.channel) && holder.get(self) === 'human') {
+        return out.filter((o) => o.handoff || !(o.to.kind === 'direct' && legacyId(o.to.channel, o.to.id) === self));
+      }
+      return out;
+    },
+    async held(to, text, reason) {
+      const tickets = (await core.store.tickets.listByRequester(legacyId(to.channel, to.id))).filter((t) => isOpen(t.status));
+      const why = HELD_REASONS[reason] ?? reason;
+      const out: Outbound[] = [];
+      for (const t of tickets) {
+        await core.store.tickets.addEvent(t.id, {
+          actor: { id: 'system', name: '小助手' },
+          kind: 'note',
+          public: false,
+          text: reason === 'human_servicer' ? `消息未由机器人发给申请人（${why}），已请经办人转告：${text}` : `消息暂未送达申请人（${why}），将在申请人下次发消息后补发：${text}`,
+        });
+        if (reason === 'human_servicer' && t.assigneeId) {
+          const clerk = fromLegacyId(t.assigneeId);
+          out.push({
+            to: { channel: clerk.channel, kind: 'direct', id: clerk.id },
+            text: `代办单 #${t.id} 的会话由您在微信客服中接待，机器人不能代发，请您直接告诉申请人：\n${text}`,
+          });
+        }
+      }
+      return out;
     },
     async tick(now) {
       return withHandoffs((await core.assistant.tick(now)).map(toOutbound));

@@ -66,20 +66,25 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
     }
   }
 
-  function onInbound(inbound: Inbound): Promise<void> {
-    const key = `${inbound.sender.channel}:${inbound.sender.id}`;
+  /** Counts work in flight so idle() and shutdown can wait for it. */
+  function track(work: Promise<void>): Promise<void> {
     inflight++;
-    const next = (queues.get(key) ?? Promise.resolve())
-      .then(async () => deliver(await handler.handle(inbound)))
+    return work
       .catch((err: unknown) => logger.error({ err }, 'turn failed'))
       .finally(() => {
-        if (queues.get(key) === next) queues.delete(key);
         if (--inflight === 0) {
           const w = idleWaiters;
           idleWaiters = [];
           for (const r of w) r();
         }
       });
+  }
+
+  function onInbound(inbound: Inbound): Promise<void> {
+    const key = `${inbound.sender.channel}:${inbound.sender.id}`;
+    const next = track((queues.get(key) ?? Promise.resolve()).then(async () => deliver(await handler.handle(inbound)))).finally(() => {
+      if (queues.get(key) === next) queues.delete(key);
+    });
     queues.set(key, next);
     return next;
   }
@@ -90,7 +95,16 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
   let bot: BotChannel | null = null;
   try {
     if (config.channels.kf) {
-      kf = createKfChannel({ config: config.channels.kf, dataDir: config.dataDir, logger, onInbound });
+      kf = createKfChannel({
+        config: config.channels.kf,
+        dataDir: config.dataDir,
+        logger,
+        onInbound,
+        onHeld: async (customer, text, reason) => {
+          // Told to the clerk after the turn in flight has finished sending.
+          void track(handler.held({ channel: 'wecom-kf', kind: 'direct', id: customer }, text, reason).then(deliver));
+        },
+      });
       senders.set(kf.name, kf);
       http = createHttpServer({ port: config.channels.httpPort, hostname: opts.hostname });
       kf.mount(http.app);

@@ -56,8 +56,8 @@ export interface KfChannelDeps {
   logger: Logger;
   /** Hands a customer's message to the core and delivers what it answers (through the outbox). */
   onInbound(inbound: Inbound): Promise<void>;
-  /** A reply could not be sent now and was held (recorded for staff). */
-  onHeld?(to: string, text: string, reason: string): void;
+  /** A reply could not be sent now and was held (to record it and tell the clerk). */
+  onHeld?(customer: string, text: string, reason: string): Promise<void>;
   /** Injected for tests. */
   api?: WecomApi;
   clock?: () => number;
@@ -286,13 +286,18 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
     return null;
   };
 
-  async function sendText(userId: string, text: string): Promise<boolean> {
+  /**
+   * Sends one text, or keeps it: held until the customer writes again (budget, window), or,
+   * while a clerk holds the session, handed to onHeld so the clerk passes it on (not held:
+   * it would be stale by the time the session comes back to the bot).
+   */
+  async function sendText(userId: string, text: string, opts: { alreadyReported?: boolean } = {}): Promise<boolean> {
     const c = file.read().customers[userId]!;
     const reason = blockedBecause(c);
     if (reason) {
-      await file.update((s) => void s.customers[userId]!.held.push({ text, at: clock(), reason }));
-      log.warn({ customer: mask(userId), reason }, 'kf reply held until the customer writes again');
-      deps.onHeld?.(userId, text, reason);
+      if (reason !== 'human_servicer') await file.update((s) => void s.customers[userId]!.held.push({ text, at: clock(), reason }));
+      log.warn({ customer: mask(userId), reason }, reason === 'human_servicer' ? 'kf reply not sent: a clerk holds the session' : 'kf reply held until the customer writes again');
+      if (!opts.alreadyReported) await deps.onHeld?.(userId, text, reason).catch((err: unknown) => log.error({ err }, 'recording a held kf reply failed'));
       return false;
     }
     await api.post('kf/send_msg', { touser: userId, open_kfid: c.openKfid, msgtype: 'text', text: { content: text } }, sendReply);
@@ -300,12 +305,12 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
     return true;
   }
 
-  /** Sends what was held, oldest first, as far as the budget allows. */
+  /** Sends what was held, oldest first, as far as the budget allows (the rest stays held, reported once). */
   async function flushHeld(userId: string): Promise<void> {
     const held = file.read().customers[userId]?.held ?? [];
     if (held.length === 0) return;
     await file.update((s) => void (s.customers[userId]!.held = []));
-    for (const h of held) await sendText(userId, h.text);
+    for (const h of held) await sendText(userId, h.text, { alreadyReported: true });
   }
 
   async function send(message: Outbound): Promise<void> {

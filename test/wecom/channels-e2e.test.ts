@@ -137,10 +137,22 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
     const next = botFake.sent.filter((m) => m.chatid === STAFF_CHAT && m.msgtype === 'template_card').at(-1);
     expect(next?.buttons).toContainEqual({ text: '办结', key: '办结 1' });
 
+    // While the clerk holds the session the bot cannot write to the owner: the 补件 request is held,
+    // noted on the ticket, and the clerk is asked to pass it on in 微信客服.
+    botFake.userSays(BOT, CLERK, '补件 1 请补充经营场所租赁合同', STAFF_CHAT);
+    await botFake.until(() => botFake.sent.some((m) => m.chatid === CLERK && m.text.includes('直接告诉申请人') && m.text.includes('租赁合同')), 'the held notice');
+    await app.idle();
+    expect(kfFake.sent.some((m) => m.text.includes('租赁合同'))).toBe(false);
+    expect(kfFake.refused).toEqual([]);
+    const notes = (await app.core.store.tickets.events(tickets[0]!.id)).filter((e) => e.kind === 'note');
+    expect(notes.some((e) => e.text?.includes('会话由办事员接待中'))).toBe(true);
+
     // While the clerk holds the session the owner's message goes to the clerk, and the bot says nothing to the owner.
+    const notices = () => botFake.sent.filter((m) => m.chatid === CLERK && m.text.includes('直接告诉申请人')).length;
     const relayed = await ownerSays('合同明天送到');
     expect(relayed).toHaveLength(0);
     await botFake.until(() => botFake.sent.some((m) => m.chatid === CLERK && m.text.includes('合同明天送到')), 'the relay to the clerk');
+    expect(notices()).toBe(1);
 
     // 办结 from the staff group: the session ends (WeCom allows no 3 → 1) and the rating request goes with its msg_code.
     botFake.userSays(BOT, CLERK, '办结 1 已发证', STAFF_CHAT);
@@ -149,8 +161,9 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
     expect(kfFake.transitions.filter((t) => t.userId === OWNER).at(-1)).toEqual({ userId: OWNER, state: 4 });
     expect(kfFake.sent.find((m) => m.api === 'send_msg_on_event')!.text).toContain('已办结');
 
-    // The owner rates in a new session the bot takes.
-    await ownerSays('5');
+    // The owner rates in a new session the bot takes; the 补件 text the clerk passed on is not sent again.
+    const rated = await ownerSays('5');
+    expect(joined(rated)).not.toContain('租赁合同');
     expect(await app.core.store.tickets.rating(tickets[0]!.id)).toMatchObject({ score: 5 });
     expect(kfFake.refused.filter((r) => r.api === 'kf/send_msg')).toEqual([]);
 
