@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 
 export interface HttpServer {
   readonly app: Hono;
@@ -13,6 +14,8 @@ export interface HttpServer {
 
 export function createHttpServer(opts: { port: number; hostname?: string }): HttpServer {
   const app = new Hono();
+  // WeCom callbacks are a few hundred bytes; anything large is not from WeCom.
+  app.use(bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('payload too large', 413) }));
   app.get('/healthz', (c) => c.text('ok'));
   let server: ServerType | null = null;
   return {

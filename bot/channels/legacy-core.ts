@@ -59,7 +59,17 @@ export function actionsFor(text: string): OutboundAction[] {
   return out;
 }
 
-export function toIncoming(inbound: Inbound): IncomingMessage {
+/**
+ * Channels that pull messages with a persisted cursor and de-duplicate them (微信客服): a
+ * message pulled late (after an outage) is not a replay, and is answered while WeCom still
+ * allows a reply (48 h). The old gate drops anything older than MAX_MESSAGE_AGE_SECONDS, so
+ * such messages are handed over with the time they were received.
+ */
+const PULLED_CHANNELS = new Set(['wecom-kf']);
+const PULLED_MAX_AGE_MS = 48 * 3600_000;
+
+export function toIncoming(inbound: Inbound, now = Date.now()): IncomingMessage {
+  const late = PULLED_CHANNELS.has(inbound.chat.channel) && now - inbound.timestamp < PULLED_MAX_AGE_MS;
   return {
     id: `${inbound.chat.channel}:${inbound.id}`,
     chatId: legacyId(inbound.chat.channel, inbound.chat.id),
@@ -69,7 +79,7 @@ export function toIncoming(inbound: Inbound): IncomingMessage {
     senderName: inbound.sender.name,
     text: inbound.text,
     mentioned: inbound.mentioned,
-    timestamp: inbound.timestamp,
+    timestamp: late ? Math.max(inbound.timestamp, now) : inbound.timestamp,
   };
 }
 

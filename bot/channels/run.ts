@@ -3,6 +3,7 @@
 // over one core. Outbound messages are routed to the channel they address.
 import type { Config } from '../../src/config/env.ts';
 import type { ChannelSender, Inbound, Outbound } from '../../src/core/messages.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { Store } from '../../src/store/index.ts';
 import { openCore, type Core } from '../core.ts';
@@ -11,6 +12,19 @@ import { createBotChannel, type BotChannel } from '../wecom-bot/channel.ts';
 import { createKfChannel, type KfChannel } from '../wecom-kf/channel.ts';
 import { createHttpServer, type HttpServer } from './http-server.ts';
 import { createLegacyHandler, legacyConfig, type InboundHandler } from './legacy-core.ts';
+
+/** WECOM_KF_TOWNS may name a town by short or Traditional name; refuse towns the knowledge base does not know. */
+export function resolveKfTowns(towns: Record<string, string>, kb: { resolveTown(name: string): string | null; towns(): string[] }): Record<string, string> {
+  const problems: { variable: string; value: string; expected: string }[] = [];
+  const out: Record<string, string> = {};
+  for (const [kfid, name] of Object.entries(towns)) {
+    const town = kb.resolveTown(name);
+    if (town) out[kfid] = town;
+    else problems.push({ variable: 'WECOM_KF_TOWNS', value: `${kfid}=${name}`, expected: `知识库里的镇（街道）：${kb.towns().join('、')}` });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
 
 export interface RunningChannels {
   core: Core;
@@ -42,6 +56,15 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
   const logger = opts.logger ?? createLogger(configIn);
   const config = legacyConfig(configIn);
   const core = await openCore(config, { logger, onProgress: progressLogger(logger), openStore: opts.openStore });
+  let kfConfig = config.channels.kf;
+  if (kfConfig) {
+    try {
+      kfConfig = { ...kfConfig, towns: resolveKfTowns(kfConfig.towns, core.answerer) };
+    } catch (err) {
+      await core.close();
+      throw err;
+    }
+  }
   const handler = createLegacyHandler(core);
   const senders = new Map<string, ChannelSender>();
   const delivered: Outbound[] = [];
@@ -94,9 +117,9 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
   let kf: KfChannel | null = null;
   let bot: BotChannel | null = null;
   try {
-    if (config.channels.kf) {
+    if (kfConfig) {
       kf = createKfChannel({
-        config: config.channels.kf,
+        config: kfConfig,
         dataDir: config.dataDir,
         logger,
         onInbound,
@@ -109,7 +132,7 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
       http = createHttpServer({ port: config.channels.httpPort, hostname: opts.hostname });
       kf.mount(http.app);
       port = await http.start();
-      logger.info({ port, path: config.channels.kf.path }, '微信客服 callback URL is served');
+      logger.info({ port, path: kfConfig.path }, '微信客服 callback URL is served');
     }
     if (config.channels.wecomBot) {
       bot = createBotChannel({ config: config.channels.wecomBot, dataDir: config.dataDir, logger, onInbound, timing: opts.botTiming });

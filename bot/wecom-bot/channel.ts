@@ -21,6 +21,8 @@ export const BOT_CHANNEL = 'wecom-bot';
 const MARKDOWN_CHARS = 1200;
 /** WeCom shows at most this many buttons on a card. */
 const MAX_BUTTONS = 6;
+/** A send during a reconnect waits this long for the connection. */
+const SEND_WAIT_MS = 10_000;
 
 const textFrame = z.looseObject({
   msgid: z.string(),
@@ -193,6 +195,12 @@ export function createBotChannel(deps: BotChannelDeps): BotChannel {
 
   async function send(message: Outbound): Promise<void> {
     if (message.to.channel !== BOT_CHANNEL) throw new Error(`the WeCom bot cannot send to ${message.to.channel}`);
+    if (status === 'connecting') {
+      // Reconnecting after a drop takes a moment; wait for it rather than lose the message.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this_.when('connected'), new Promise((r) => (timer = setTimeout(r, SEND_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
     const c = client;
     if (!c || status !== 'connected') throw new Error(`WeCom bot not connected (${status})`);
     const chatId = message.to.id;
@@ -224,7 +232,7 @@ export function createBotChannel(deps: BotChannelDeps): BotChannel {
     }
   }
 
-  return {
+  const this_: BotChannel = {
     name: BOT_CHANNEL,
     lease,
     get status() {
@@ -249,6 +257,7 @@ export function createBotChannel(deps: BotChannelDeps): BotChannel {
     },
     send,
   };
+  return this_;
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');

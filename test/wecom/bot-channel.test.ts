@@ -101,6 +101,16 @@ describe('WeCom intelligent bot adapter', () => {
     await fake.until(() => received.length === 1, 'the inbound after reconnecting');
   });
 
+  it('holds a send made during a reconnect until the connection is back', async () => {
+    const c = channel();
+    await c.start();
+    await c.when('connected');
+    fake.dropAll();
+    await c.when('connecting');
+    await c.send({ to: { channel: 'wecom-bot', kind: 'group', id: 'wrStaff' }, text: '#2 已由 lisi 接单。' });
+    expect(fake.sent.at(-1)).toMatchObject({ chatid: 'wrStaff', text: '#2 已由 lisi 接单。' });
+  });
+
   it('stops reconnecting when WeCom says another connection replaced this one', async () => {
     const c = channel();
     await c.start();

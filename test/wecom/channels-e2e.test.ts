@@ -174,6 +174,28 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
     }
   });
 
+  it('answers a message pulled ten minutes late (after an outage): the cursor, not the clock, keeps replays out', async () => {
+    kfFake.customerSays(KF, 'wmLate', '永安镇能办食品经营许可吗', { sentAt: Date.now() - 10 * 60_000 });
+    await kfFake.notify(callbackUrl, KF);
+    await app.idle();
+    expect(kfFake.sent.filter((m) => m.touser === 'wmLate')).toHaveLength(1);
+  });
+
+  it('refuses to start with a WECOM_KF_TOWNS town the knowledge base does not know', async () => {
+    const env = {
+      KNOWLEDGE_DIR: path.join(ROOT, 'knowledge'),
+      DATA_DIR: dataDir,
+      HTTP_PORT: '0',
+      WECOM_CORP_ID: CORP,
+      WECOM_API_BASE: kfFake.baseUrl,
+      WECOM_KF_SECRET: 'kfsecret',
+      WECOM_KF_TOKEN: 'kftoken',
+      WECOM_KF_ENCODING_AES_KEY: KEY,
+      WECOM_KF_TOWNS: `${KF}=火星镇`,
+    };
+    await expect(startChannels(loadConfig(env, ROOT), { logger: silentLogger(), handleSignals: false })).rejects.toThrow(/WECOM_KF_TOWNS.*火星镇/s);
+  });
+
   it('a token expiring mid-run is refreshed once and the message still gets its answer', async () => {
     const gettokenBefore = kfFake.calls['gettoken'] ?? 0;
     kfFake.expireTokens();

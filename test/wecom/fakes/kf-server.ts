@@ -200,7 +200,7 @@ export class FakeKfServer {
   }
 
   /** The customer writes; a new session opens if none is running. Returns the msgid. */
-  customerSays(openKfid: string, userId: string, text: string): string {
+  customerSays(openKfid: string, userId: string, text: string, opts: { sentAt?: number } = {}): string {
     const s = this.sessions.get(userId);
     if (!s || s.state === 4) this.sessions.set(userId, { state: 0, lastCustomerAt: this.clock(), sentSince: 0 });
     else {
@@ -211,7 +211,7 @@ export class FakeKfServer {
       msgid: `m-${++this.msgSeq}`,
       open_kfid: openKfid,
       external_userid: userId,
-      send_time: Math.floor(this.clock() / 1000),
+      send_time: Math.floor((opts.sentAt ?? this.clock()) / 1000),
       origin: 3,
       msgtype: 'text',
       text: { content: text },
