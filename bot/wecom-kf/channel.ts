@@ -13,7 +13,7 @@ import { splitText } from '../../src/assistant/split.ts';
 import type { ChannelSender, Inbound, Outbound } from '../../src/core/messages.ts';
 import type { Logger } from '../../src/log.ts';
 import { jsonFile, type JsonFile } from '../channels/file-state.ts';
-import { createWecomApi, type WecomApi } from '../channels/wecom-api.ts';
+import { createWecomApi, WecomApiError, type WecomApi } from '../channels/wecom-api.ts';
 import { createWecomCrypto, WecomCryptoError, xmlField, type WecomCrypto } from '../channels/wecom-crypto.ts';
 import type { KfConfig } from '../../src/config/channels.ts';
 import { KF_STATE, KF_TRANSITIONS, ORIGIN_CUSTOMER, sendReply, syncReply, transReply, type KfMessage } from './kf-api.ts';
@@ -297,7 +297,8 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
     if (reason) {
       if (reason !== 'human_servicer') await file.update((s) => void s.customers[userId]!.held.push({ text, at: clock(), reason }));
       log.warn({ customer: mask(userId), reason }, reason === 'human_servicer' ? 'kf reply not sent: a clerk holds the session' : 'kf reply held until the customer writes again');
-      if (!opts.alreadyReported) await deps.onHeld?.(userId, text, reason).catch((err: unknown) => log.error({ err }, 'recording a held kf reply failed'));
+      // Held replies were reported when first held; one that now meets a clerk's session is reported afresh.
+      if (!opts.alreadyReported || reason === 'human_servicer') await deps.onHeld?.(userId, text, reason).catch((err: unknown) => log.error({ err }, 'recording a held kf reply failed'));
       return false;
     }
     await api.post('kf/send_msg', { touser: userId, open_kfid: c.openKfid, msgtype: 'text', text: { content: text } }, sendReply);
@@ -340,8 +341,18 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
     }
     for (const chunk of chunks) await sendText(userId, chunk);
     if (handoff?.to === 'human') {
-      // After the notice: a named clerk (3), or the waiting pool (2) when we do not know their WeCom id.
-      await trans(userId, handoff.servicer ? KF_STATE.HUMAN : KF_STATE.POOL, handoff.servicer);
+      // After the notice: a named clerk (3), or the waiting pool (2) when we do not know their
+      // WeCom id or WeCom refuses them (not a servicer of this kf account, not on duty).
+      if (handoff.servicer) {
+        try {
+          await trans(userId, KF_STATE.HUMAN, handoff.servicer);
+          return;
+        } catch (err) {
+          if (!(err instanceof WecomApiError)) throw err;
+          log.warn({ errcode: err.errcode, servicer: handoff.servicer }, 'kf: the clerk cannot take the session; it goes to the waiting pool');
+        }
+      }
+      await trans(userId, KF_STATE.POOL);
     }
   }
 

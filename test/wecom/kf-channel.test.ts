@@ -155,6 +155,22 @@ describe('微信客服 adapter', () => {
     expect(fake.sent.at(-1)!.text).toBe('您的代办单已办结');
   });
 
+  it('hands the session to the named clerk, or to the waiting pool when WeCom refuses that clerk', async () => {
+    fake.opts.servicers = ['lisi'];
+    reply = () => [];
+    await says('你好');
+    await says('我要人工');
+    const to = { channel: 'wecom-kf', kind: 'direct', id: USER } as const;
+    await kf.send({ to, text: '办事员 wangwu 已接单', handoff: { to: 'human', servicer: 'wangwu' } });
+    expect(fake.session(USER)).toMatchObject({ state: 2 });
+    expect(fake.sent.at(-1)!.text).toBe('办事员 wangwu 已接单');
+    // From the pool the named clerk can still take it; the bot may not write while it waits there (held).
+    await kf.send({ to, text: '办事员 lisi 已接单', handoff: { to: 'human', servicer: 'lisi' } });
+    expect(fake.session(USER)).toMatchObject({ state: 3, servicer: 'lisi' });
+    expect(kf.state().customers[USER]!.held).toMatchObject([{ text: '办事员 lisi 已接单', reason: 'session_not_with_bot' }]);
+    expect(fake.refused.map((r) => r.errcode)).toEqual([95013]);
+  });
+
   it('acks the callback before the sync finishes', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

@@ -21,6 +21,8 @@ export interface FakeKfOptions {
   token: string;
   encodingAesKey: string;
   clock?: () => number;
+  /** The kf account's servicers (接待人员); others cannot be given a session. Default: anyone. */
+  servicers?: string[];
 }
 
 interface Session {
@@ -167,6 +169,9 @@ export class FakeKfServer {
     const to = Number(body.service_state);
     if (!s || !KF_TRANSITIONS[s.state]?.includes(to)) return this.refuse(res, 'kf/service_state/trans', FAKE_ERR.SESSION_STATE, 'state change not allowed');
     if (to === 3 && !body.servicer_userid) return this.refuse(res, 'kf/service_state/trans', 95014, 'servicer_userid required');
+    if (to === 3 && this.opts.servicers && !this.opts.servicers.includes(body.servicer_userid)) {
+      return this.refuse(res, 'kf/service_state/trans', 95013, 'not a servicer of this kf account');
+    }
     s.state = to;
     s.servicer = to === 3 ? body.servicer_userid : undefined;
     this.transitions.push({ userId: body.external_userid, state: to, ...(s.servicer ? { servicer: s.servicer } : {}) });
