@@ -27,6 +27,10 @@ export const KF_REPLY_WINDOW_MS = 48 * 3600_000;
 const KF_CHUNK_CHARS = 600;
 /** Message ids remembered for de-duplication (persisted). */
 const SEEN_KEEP = 5000;
+/** Without a saved cursor, messages older than this are recorded but not answered. */
+export const COLD_START_MAX_AGE_MS = 10 * 60_000;
+/** Customers quiet this long, with nothing held and no clerk, are forgotten (the town comes back from the next link). */
+const FORGET_AFTER_MS = 30 * 24 * 3600_000;
 
 const heldMessage = z.object({ text: z.string(), at: z.number(), reason: z.string() });
 const customer = z.object({
@@ -118,6 +122,10 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
         record(s, msg);
       }
       if (s.seen.length > SEEN_KEEP) s.seen.splice(0, s.seen.length - SEEN_KEEP);
+      const cutoff = clock() - FORGET_AFTER_MS;
+      for (const [id, c] of Object.entries(s.customers)) {
+        if (c.lastCustomerAt < cutoff && c.held.length === 0 && c.state !== KF_STATE.HUMAN && c.state !== KF_STATE.POOL) delete s.customers[id];
+      }
       return fresh;
     });
 
@@ -176,6 +184,9 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
   }
 
   async function syncOnce(openKfid: string, callbackToken?: string): Promise<void> {
+    // Without a saved cursor (first run, or the state file was lost) sync_msg returns up to
+    // three days of history, and we cannot tell what was answered: only recent messages count.
+    const cold = !file.read().cursors[openKfid];
     for (let page = 0; page < 100 && !stopped; page++) {
       const cursor = file.read().cursors[openKfid] ?? '';
       const reply = await api.post(
@@ -185,7 +196,10 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
       );
       const fresh = await firstTime(reply.msg_list);
       if (fresh.length < reply.msg_list.length) log.debug({ skipped: reply.msg_list.length - fresh.length }, 'kf messages seen before, skipped');
-      for (const msg of fresh) {
+      const horizon = clock() - COLD_START_MAX_AGE_MS;
+      const handled = cold ? fresh.filter((m) => m.send_time * 1000 >= horizon) : fresh;
+      if (handled.length < fresh.length) log.warn({ openKfid, skipped: fresh.length - handled.length }, 'kf: no saved cursor; older messages are not answered');
+      for (const msg of handled) {
         try {
           await handleMessage(msg);
         } catch (err) {

@@ -106,6 +106,14 @@ describe('微信客服 adapter', () => {
     }
   });
 
+  it('after losing its state file answers only recent messages, not three days of history again', async () => {
+    await says('昨天的问题');
+    fs.rmSync(path.join(dataDir, 'wecom', 'kf-state-wwcorp.json'));
+    now += 3600_000;
+    await says('新问题');
+    expect(received.map((i) => i.text)).toEqual(['昨天的问题', '新问题']);
+  });
+
   it('reads past a 1000-message page with the cursor', async () => {
     reply = () => [];
     for (let i = 0; i < 1003; i++) fake.customerSays(KF, `wm${i}`, `消息${i}`);
