@@ -33,6 +33,13 @@ export function legacyConfig(config: Config): Config {
   return { ...config, staffRooms: [...config.staffRooms, ...rooms] };
 }
 
+/** What the Wechaty transport (bot/transport.ts, old API) calls, with staff from its rooms. */
+export interface LegacyWechatyAssistant {
+  handleMessage(msg: IncomingMessage): Promise<OutgoingReply[]>;
+  onFriend(contactId: string, name: string): Promise<OutgoingReply[]>;
+  setStaffMembers(ids: string[]): void;
+}
+
 export interface InboundHandler {
   handle(inbound: Inbound): Promise<Outbound[]>;
   /**
@@ -105,10 +112,21 @@ const HELD_REASONS: Record<string, string> = {
 /** Channels whose direct chats have a bot/human session (微信客服). */
 const HANDOFF_CHANNELS = new Set(['wecom-kf']);
 
-export function createLegacyHandler(core: Core): InboundHandler {
+export interface LegacyHandler extends InboundHandler {
+  /**
+   * The assistant as the Wechaty transport calls it, when Wechaty runs next to the WeCom
+   * channels: replies for Wechaty chats are returned to the transport, the others (a ticket
+   * posted to a WeCom staff group, a kf requester told) go to `deliver`.
+   */
+  forWechaty(deliver: (out: Outbound[]) => Promise<void>): LegacyWechatyAssistant;
+}
+
+export function createLegacyHandler(core: Core): LegacyHandler {
   /** Last handoff sent per requester (legacy id); absent = the bot holds it. */
   const holder = new Map<string, 'human' | 'bot'>();
   const staffSeen = new Set<string>();
+  let wechatyStaff: string[] = [];
+  const publishStaff = () => core.assistant.setStaffMembers([...staffSeen, ...wechatyStaff]);
 
   async function withHandoffs(out: Outbound[]): Promise<Outbound[]> {
     const requesters = new Set(out.filter((o) => o.to.kind === 'direct' && HANDOFF_CHANNELS.has(o.to.channel)).map((o) => legacyId(o.to.channel, o.to.id)));
@@ -138,7 +156,7 @@ export function createLegacyHandler(core: Core): InboundHandler {
         const id = legacyId(inbound.sender.channel, inbound.sender.id);
         if (!staffSeen.has(id)) {
           staffSeen.add(id);
-          core.assistant.setStaffMembers([...staffSeen]);
+          publishStaff();
         }
       }
       const replies = await core.assistant.handleMessage(toIncoming(inbound));
@@ -150,6 +168,22 @@ export function createLegacyHandler(core: Core): InboundHandler {
         return out.filter((o) => o.handoff || !(o.to.kind === 'direct' && legacyId(o.to.channel, o.to.id) === self));
       }
       return out;
+    },
+    forWechaty(deliver) {
+      const route = async (replies: OutgoingReply[]): Promise<OutgoingReply[]> => {
+        const mine = replies.filter((r) => fromLegacyId(r.chatId).channel === WECHATY);
+        const others = replies.filter((r) => fromLegacyId(r.chatId).channel !== WECHATY);
+        if (others.length) await deliver(await withHandoffs(others.map(toOutbound)));
+        return mine;
+      };
+      return {
+        handleMessage: async (msg) => route(await core.assistant.handleMessage(msg)),
+        onFriend: async (id, name) => route(await core.assistant.onFriend(id, name)),
+        setStaffMembers: (ids) => {
+          wechatyStaff = ids;
+          publishStaff();
+        },
+      };
     },
     async held(to, text, reason) {
       const tickets = (await core.store.tickets.listByRequester(legacyId(to.channel, to.id))).filter((t) => isOpen(t.status));

@@ -10,7 +10,9 @@ import { openCore, type Core } from '../core.ts';
 import { progressLogger, TICK_MS } from '../main.ts';
 import { createBotChannel, type BotChannel } from '../wecom-bot/channel.ts';
 import { createKfChannel, type KfChannel } from '../wecom-kf/channel.ts';
+import type { Wechaty } from 'wechaty';
 import { createHttpServer, type HttpServer } from './http-server.ts';
+import { botIdOf, buildWechaty, createWechatyChannel, type WechatyChannel } from './wechaty-channel.ts';
 import { createLegacyHandler, legacyConfig, type InboundHandler } from './legacy-core.ts';
 
 /** WECOM_KF_TOWNS may name a town by short or Traditional name; refuse towns the knowledge base does not know. */
@@ -34,6 +36,8 @@ export interface RunningChannels {
   port: number | null;
   kf: KfChannel | null;
   bot: BotChannel | null;
+  /** Wechaty, when a puppet is configured too. */
+  wechaty: WechatyChannel | null;
   logger: Logger;
   /** Every Outbound handed to a channel, in order (for logs and tests). */
   readonly delivered: Outbound[];
@@ -50,12 +54,22 @@ export interface ChannelsOptions {
   openStore?: () => Promise<Store>;
   botTiming?: Parameters<typeof createBotChannel>[0]['timing'];
   hostname?: string;
+  /** Tests: Wechaty on the mock puppet, with the mock world's start/stop. */
+  wechaty?: { bot: Wechaty; start(): Promise<void>; stop(): Promise<void> };
+  io?: { stderr: (s: string) => void };
 }
 
 export async function startChannels(configIn: Config, opts: ChannelsOptions = {}): Promise<RunningChannels> {
   const logger = opts.logger ?? createLogger(configIn);
   const config = legacyConfig(configIn);
-  const core = await openCore(config, { logger, onProgress: progressLogger(logger), openStore: opts.openStore });
+  // With a puppet configured, Wechaty runs here too (pilots), on the same core.
+  const wechatyBot = opts.wechaty?.bot ?? (config.puppet ? await buildWechaty(config) : null);
+  const core = await openCore(config, {
+    logger,
+    onProgress: progressLogger(logger),
+    openStore: opts.openStore,
+    ...(wechatyBot ? { botId: botIdOf(wechatyBot) } : {}),
+  });
   let kfConfig = config.channels.kf;
   if (kfConfig) {
     try {
@@ -66,6 +80,7 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
     }
   }
   const handler = createLegacyHandler(core);
+  let wechaty: WechatyChannel | null = null;
   const senders = new Map<string, ChannelSender>();
   const delivered: Outbound[] = [];
   let inflight = 0;
@@ -134,18 +149,31 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
       port = await http.start();
       logger.info({ port, path: kfConfig.path }, '微信客服 callback URL is served');
     }
+    if (wechatyBot) {
+      wechaty = createWechatyChannel({
+        config,
+        handler,
+        deliver,
+        logger,
+        io: opts.io,
+        bot: wechatyBot,
+        ...(opts.wechaty ? { lifecycle: opts.wechaty } : {}),
+      });
+      senders.set(wechaty.name, wechaty);
+    }
     if (config.channels.wecomBot) {
       bot = createBotChannel({ config: config.channels.wecomBot, dataDir: config.dataDir, logger, onInbound, timing: opts.botTiming });
       senders.set(bot.name, bot);
       await bot.start();
     }
+    await wechaty?.start();
   } catch (err) {
     await http?.close();
     await bot?.stop();
+    await wechaty?.stop();
     await core.close();
     throw err;
   }
-  if (config.puppet) logger.warn({ puppet: config.puppet }, 'WECHATY_PUPPET is set but the WeCom channels run without Wechaty in this process');
 
   const tick = setInterval(() => {
     void handler
@@ -160,6 +188,7 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
   const idle = async () => {
     for (;;) {
       await kf?.idle();
+      await wechaty?.transport.idle();
       if (inflight === 0) return;
       await new Promise<void>((r) => idleWaiters.push(r));
     }
@@ -172,6 +201,7 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
       await http?.close();
       await Promise.race([idle(), new Promise((r) => setTimeout(r, 15_000).unref())]);
       await bot?.stop();
+      await wechaty?.stop();
       await core.close();
       resolveStopped();
     })();
@@ -186,6 +216,6 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
       process.off('SIGTERM', onSignal);
     });
   }
-  logger.info({ kf: Boolean(kf), bot: Boolean(bot) }, 'WeCom channels started');
-  return { core, handler, http, port, kf, bot, logger, delivered, idle, stopped, stop };
+  logger.info({ kf: Boolean(kf), bot: Boolean(bot), wechaty: Boolean(wechaty) }, 'WeCom channels started');
+  return { core, handler, http, port, kf, bot, wechaty, logger, delivered, idle, stopped, stop };
 }

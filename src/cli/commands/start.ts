@@ -12,9 +12,9 @@ export function registerStart(program: Command, ctx: CliContext): void {
       const { io } = ctx;
       const config = cliConfig(io);
       if (config.channels.kf || config.channels.wecomBot) {
-        // Official WeCom channels (微信客服, intelligent bot) configured: serve them, no demo.
+        // Official WeCom channels (微信客服, intelligent bot) configured: serve them (and Wechaty if a puppet is set), no demo.
         const { startChannels } = await import('../../../bot/channels/run.ts');
-        const running = await startChannels(config);
+        const running = await startChannels(config, { io });
         await running.stopped;
         return;
       }
