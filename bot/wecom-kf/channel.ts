@@ -25,6 +25,9 @@ export const KF_MESSAGES_PER_CUSTOMER_MESSAGE = 5;
 export const KF_REPLY_WINDOW_MS = 48 * 3600_000;
 /** Characters per kf text message (kf allows 2048 bytes; CJK is 3 bytes in UTF-8). */
 const KF_CHUNK_CHARS = 600;
+/** A failed sync is tried again after this, doubling up to the maximum. */
+const SYNC_RETRY_BASE_MS = 15_000;
+const SYNC_RETRY_MAX_MS = 5 * 60_000;
 /** Message ids remembered for de-duplication (persisted). */
 const SEEN_KEEP = 5000;
 /** Without a saved cursor, messages older than this are recorded but not answered. */
@@ -65,6 +68,8 @@ export interface KfChannelDeps {
   /** Injected for tests. */
   api?: WecomApi;
   clock?: () => number;
+  /** First retry delay of a failed sync (tests shorten it). */
+  syncRetryMs?: number;
 }
 
 export interface KfChannel extends ChannelSender {
@@ -100,6 +105,8 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
   /** One sync at a time per kf account; a callback during a sync queues exactly one more. */
   const syncs = new Map<string, { running: Promise<void>; again: boolean; token?: string }>();
   let stopped = false;
+  const failures = new Map<string, number>();
+  const retries = new Set<NodeJS.Timeout>();
 
   const mask = (id: string) => (id.length > 8 ? `${id.slice(0, 4)}…${id.slice(-2)}` : '***');
 
@@ -165,7 +172,9 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
     const userId = msg.external_userid;
     const c = file.read().customers[userId]!;
     // A new session is taken by the bot, so WeCom's own routing does not queue it for people.
-    if (c.state === KF_STATE.NEW) await trans(userId, KF_STATE.BOT);
+    if (c.state === KF_STATE.NEW) {
+      await trans(userId, KF_STATE.BOT).catch((err: unknown) => log.warn({ err, customer: mask(userId) }, 'kf: could not take the session for the bot'));
+    }
     await flushHeld(userId);
     if (msg.msgtype !== 'text' || !msg.text) {
       log.info({ msgtype: msg.msgtype, customer: mask(userId) }, 'non-text kf message ignored');
@@ -224,7 +233,24 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
       try {
         do {
           entry.again = false;
-          await syncOnce(openKfid, entry.token).catch((err: unknown) => log.error({ err, openKfid }, 'kf sync failed'));
+          try {
+            await syncOnce(openKfid, entry.token);
+            failures.delete(openKfid);
+          } catch (err) {
+            // WeCom calls back only for new messages: pull again later ourselves, backing off.
+            const n = (failures.get(openKfid) ?? 0) + 1;
+            failures.set(openKfid, n);
+            const delay = Math.min((deps.syncRetryMs ?? SYNC_RETRY_BASE_MS) * 2 ** (n - 1), SYNC_RETRY_MAX_MS);
+            log.error({ err, openKfid, retryInMs: delay }, 'kf sync failed');
+            if (!stopped) {
+              const timer = setTimeout(() => {
+                retries.delete(timer);
+                void sync(openKfid);
+              }, delay);
+              timer.unref();
+              retries.add(timer);
+            }
+          }
         } while (entry.again && !stopped);
       } finally {
         syncs.delete(openKfid);
@@ -381,6 +407,8 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
     },
     stop() {
       stopped = true;
+      for (const t of retries) clearTimeout(t);
+      retries.clear();
     },
     state: () => file.read(),
   };

@@ -27,6 +27,8 @@ let url: string;
 let received: Inbound[];
 let reply: (inbound: Inbound) => Outbound[];
 let kf: KfChannel;
+let waiters: (() => void)[] = [];
+const nextInbound = () => new Promise<void>((r) => waiters.push(r));
 
 function channel(): KfChannel {
   const config: KfConfig = {
@@ -43,9 +45,11 @@ function channel(): KfChannel {
     dataDir,
     logger: silentLogger(),
     clock,
+    syncRetryMs: 20,
     async onInbound(inbound) {
       received.push(inbound);
       for (const o of reply(inbound)) await c.send(o);
+      for (const w of waiters.splice(0)) w();
     },
   });
   return c;
@@ -116,7 +120,7 @@ describe('微信客服 adapter', () => {
 
   it('reads past a 1000-message page with the cursor', async () => {
     reply = () => [];
-    for (let i = 0; i < 1003; i++) fake.customerSays(KF, `wm${i}`, `消息${i}`);
+    for (let i = 0; i < 1003; i++) fake.customerSays(KF, `wm${i % 3}`, `消息${i}`);
     await fake.notify(url, KF);
     await kf.idle();
     expect(received).toHaveLength(1003);
@@ -177,6 +181,16 @@ describe('微信客服 adapter', () => {
     expect(fake.session(USER)).toMatchObject({ state: 3, servicer: 'lisi' });
     expect(kf.state().customers[USER]!.held).toMatchObject([{ text: '办事员 lisi 已接单', reason: 'session_not_with_bot' }]);
     expect(fake.refused.map((r) => r.errcode)).toEqual([95013]);
+  });
+
+  it('pulls again by itself when a sync fails (WeCom calls back only for new messages)', async () => {
+    fake.failNext('kf/sync_msg', 45009);
+    const arrived = nextInbound();
+    fake.customerSays(KF, USER, '在吗');
+    await fake.notify(url, KF);
+    await arrived;
+    expect(received.map((r) => r.text)).toEqual(['在吗']);
+    expect(fake.refused).toContainEqual({ api: 'kf/sync_msg', errcode: 45009 });
   });
 
   it('acks the callback before the sync finishes', async () => {

@@ -78,6 +78,12 @@ export class FakeKfServer {
     this.server = null;
   }
 
+  private failures: { api: string; errcode: number }[] = [];
+  /** The next call of `api` fails with `errcode` (e.g. 45009, over the rate limit). */
+  failNext(api: string, errcode: number): void {
+    this.failures.push({ api, errcode });
+  }
+
   /** Every issued token stops working at once (WeCom answers 42001 until a new one is fetched). */
   expireTokens(): void {
     for (const t of this.tokens.values()) t.expiresAt = 0;
@@ -116,6 +122,11 @@ export class FakeKfServer {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, any>;
+    const failure = this.failures.findIndex((f) => f.api === api);
+    if (failure >= 0) {
+      const [f] = this.failures.splice(failure, 1);
+      return this.refuse(res, api, f!.errcode, 'failure injected by the test');
+    }
     switch (api) {
       case 'kf/sync_msg':
         return this.syncMsg(res, body);
