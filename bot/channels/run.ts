@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import type { Store } from '../../src/store/index.ts';
 import { openCore, type Core } from '../core.ts';
 import { progressLogger, TICK_MS } from '../main.ts';
-import { createBotChannel, type BotChannel } from '../wecom-bot/channel.ts';
+import { BOT_CHANNEL, createBotChannel, type BotChannel } from '../wecom-bot/channel.ts';
 import { createKfChannel, type KfChannel } from '../wecom-kf/channel.ts';
 import type { Wechaty } from 'wechaty';
 import { createHttpServer, type HttpServer } from './http-server.ts';
@@ -69,6 +69,14 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
     onProgress: progressLogger(logger),
     openStore: opts.openStore,
     ...(wechatyBot ? { botId: botIdOf(wechatyBot) } : {}),
+  }).catch((err: unknown) => {
+    // The bot's staff groups reach the old core as staff rooms: name the variable they came from.
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(
+      err.problems.map((p) =>
+        p.variable === 'STAFF_ROOMS' && p.value?.startsWith(`${BOT_CHANNEL}|`) ? { ...p, variable: 'WECOM_BOT_TOWNS', value: p.value.slice(BOT_CHANNEL.length + 1) } : p,
+      ),
+    );
   });
   let kfConfig = config.channels.kf;
   if (kfConfig) {

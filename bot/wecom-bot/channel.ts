@@ -125,7 +125,18 @@ export function createBotChannel(deps: BotChannelDeps): BotChannel {
       log.warn({ attempt }, 'WeCom bot reconnecting');
       setStatus('connecting');
     });
-    c.on('error', (err) => log.warn({ err: err.message }, 'WeCom bot connection error'));
+    c.on('error', (err) => {
+      if ((err as { code?: string }).code === 'WS_AUTH_FAILURE_EXHAUSTED') {
+        // Retrying will not help: the bot id or secret is wrong (or the bot was disabled).
+        log.error({ bot: config.botId }, 'WeCom refused WECOM_BOT_ID / WECOM_BOT_SECRET; the bot channel stops');
+        stopLeaseTimer();
+        client = null;
+        void lease.release();
+        setStatus('stopped');
+        return;
+      }
+      log.warn({ err: err.message }, 'WeCom bot connection error');
+    });
     c.on('message.text', (frame: WsFrame) => {
       const parsed = textFrame.safeParse(frame.body);
       if (!parsed.success) return log.warn('unreadable bot text frame ignored');
@@ -140,7 +151,7 @@ export function createBotChannel(deps: BotChannelDeps): BotChannel {
         // WeCom only delivers group messages that @ the bot.
         mentioned: true,
         timestamp: (m.create_time ?? Math.floor(Date.now() / 1000)) * 1000,
-        context: group && config.towns[chatId] ? { town: config.towns[chatId], isStaff: true } : group ? {} : {},
+        context: group && config.towns[chatId] ? { town: config.towns[chatId], isStaff: true } : {},
       });
     });
     c.on('event.template_card_event', (frame: WsFrame) => {

@@ -111,6 +111,21 @@ describe('WeCom intelligent bot adapter', () => {
     expect(fake.sent.at(-1)).toMatchObject({ chatid: 'wrStaff', text: '#2 已由 lisi 接单。' });
   });
 
+  it('stops, rather than retrying for ever, when WeCom keeps refusing the bot id and secret', async () => {
+    const c = createBotChannel({
+      config: { botId: BOT, secret: 'wrong', wsUrl: fake.url, towns: {} },
+      dataDir,
+      logger: silentLogger(),
+      onInbound: async () => undefined,
+      timing: { leaseTtlMs: 600, reconnectBaseMs: 5, heartbeatMs: 200 },
+    });
+    channels.push(c);
+    await c.start();
+    await c.when('stopped');
+    expect(fake.subscriptions).toBe(0);
+    expect(c.lease.current()).toBeNull();
+  });
+
   it('stops reconnecting when WeCom says another connection replaced this one', async () => {
     const c = channel();
     await c.start();

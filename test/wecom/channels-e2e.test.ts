@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChannels, type RunningChannels } from '../../bot/channels/run.ts';
 import { loadConfig } from '../../src/config/env.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FakeBotServer } from './fakes/bot-server.ts';
 import { FakeKfServer } from './fakes/kf-server.ts';
@@ -194,6 +195,20 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
       WECOM_KF_TOWNS: `${KF}=火星镇`,
     };
     await expect(startChannels(loadConfig(env, ROOT), { logger: silentLogger(), handleSignals: false })).rejects.toThrow(/WECOM_KF_TOWNS.*火星镇/s);
+  });
+
+  it('names WECOM_BOT_TOWNS when a staff group is tied to a town the knowledge base does not know', async () => {
+    const env = {
+      KNOWLEDGE_DIR: path.join(ROOT, 'knowledge'),
+      DATA_DIR: dataDir,
+      WECOM_BOT_ID: 'other-bot',
+      WECOM_BOT_SECRET: 'x',
+      WECOM_BOT_WS_URL: botFake.url,
+      WECOM_BOT_TOWNS: 'wrX=火星镇',
+    };
+    const err = await startChannels(loadConfig(env, ROOT), { logger: silentLogger(), handleSignals: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toMatchObject([{ variable: 'WECOM_BOT_TOWNS', value: 'wrX=火星镇' }]);
   });
 
   it('a token expiring mid-run is refreshed once and the message still gets its answer', async () => {
