@@ -61,6 +61,8 @@ describe('WeCom intelligent bot adapter', () => {
     });
     await c.send({ to: received[0]!.chat, text: '暂无待办', mention: { id: 'lisi', name: 'lisi' } });
     expect(fake.sent.at(-1)).toMatchObject({ chatid: 'wrStaff', msgtype: 'markdown', text: '<@lisi> 暂无待办' });
+    // The connection is kept alive with heartbeats.
+    await fake.until(() => fake.pings >= 2, 'heartbeats');
   });
 
   it('posts actions as a card whose button click comes back as the clerk’s command', async () => {
