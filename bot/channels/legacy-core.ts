@@ -109,6 +109,9 @@ const HELD_REASONS: Record<string, string> = {
   session_not_with_bot: '会话不在机器人接待中',
 };
 
+type Holder = { to: 'human' | 'bot'; servicer?: string };
+const T_BACK_TO_BOT = '办事员已结束接待，接下来由小助手为您服务；查代办进度请发「进度」。';
+
 /** Channels whose direct chats have a bot/human session (微信客服). */
 const HANDOFF_CHANNELS = new Set(['wecom-kf']);
 
@@ -122,28 +125,44 @@ export interface LegacyHandler extends InboundHandler {
 }
 
 export function createLegacyHandler(core: Core): LegacyHandler {
-  /** Last handoff sent per requester (legacy id); absent = the bot holds it. */
-  const holder = new Map<string, 'human' | 'bot'>();
+  /** Who holds each kf requester's conversation, as last handed off (absent: the bot). In memory: a restart forgets it. */
+  const holder = new Map<string, Holder>();
   const staffSeen = new Set<string>();
   let wechatyStaff: string[] = [];
   const publishStaff = () => core.assistant.setStaffMembers([...staffSeen, ...wechatyStaff]);
 
+  /**
+   * Adds the handoffs this turn caused. Looked at: the kf requesters the turn writes to, and
+   * those a clerk held before (a 交还 or 转派 writes nothing to the requester). A clerk holds
+   * the conversation while one of the requester's open tickets is held by its assignee.
+   */
   async function withHandoffs(out: Outbound[]): Promise<Outbound[]> {
-    const requesters = new Set(out.filter((o) => o.to.kind === 'direct' && HANDOFF_CHANNELS.has(o.to.channel)).map((o) => legacyId(o.to.channel, o.to.id)));
-    for (const key of requesters) {
+    const addressed = (key: string) => out.filter((o) => o.to.kind === 'direct' && legacyId(o.to.channel, o.to.id) === key);
+    const keys = new Set([
+      ...out.filter((o) => o.to.kind === 'direct' && HANDOFF_CHANNELS.has(o.to.channel)).map((o) => legacyId(o.to.channel, o.to.id)),
+      ...[...holder.entries()].filter(([, h]) => h.to === 'human').map(([k]) => k),
+    ]);
+    for (const key of keys) {
       const tickets = await core.store.tickets.listByRequester(key);
-      const held = tickets.find((t) => isOpen(t.status) && t.assigneeId);
-      const want: 'human' | 'bot' = held ? 'human' : 'bot';
-      if ((holder.get(key) ?? 'bot') === want) continue;
-      holder.set(key, want);
-      const mine = out.filter((o) => legacyId(o.to.channel, o.to.id) === key && o.to.kind === 'direct');
-      if (want === 'human') {
+      const held = tickets.find((t) => isOpen(t.status) && t.conversationHeld && t.assigneeId);
+      const assignee = held ? fromLegacyId(held.assigneeId!) : null;
+      const want: Holder = assignee ? { to: 'human', ...(assignee.channel === 'wecom-bot' ? { servicer: assignee.id } : {}) } : { to: 'bot' };
+      const had = holder.get(key) ?? { to: 'bot' };
+      if (had.to === want.to && had.servicer === want.servicer) continue;
+      if (want.to === 'bot') holder.delete(key);
+      else holder.set(key, want);
+      const mine = addressed(key);
+      if (mine.length === 0) {
+        // Nothing else tells the requester: say who talks to them now.
+        const { channel, id } = fromLegacyId(key);
+        const text = want.to === 'bot' ? T_BACK_TO_BOT : `您的代办单 #${held!.id} 现由 ${held!.assigneeName ?? '办事员'} 接待，请直接在这里留言。`;
+        out.push({ to: { channel, kind: 'direct', id }, text, handoff: want });
+      } else if (want.to === 'human') {
         // After the clerk's notice has gone out, the session moves to the clerk.
-        const assignee = fromLegacyId(held!.assigneeId!);
-        mine.at(-1)!.handoff = { to: 'human', ...(assignee.channel === 'wecom-bot' ? { servicer: assignee.id } : {}) };
+        mine.at(-1)!.handoff = want;
       } else {
         // Back to the bot first, so the closing message (the rating request) can go out.
-        mine[0]!.handoff = { to: 'bot' };
+        mine[0]!.handoff = want;
       }
     }
     return out;
@@ -164,7 +183,7 @@ export function createLegacyHandler(core: Core): LegacyHandler {
       // While a clerk holds a 微信客服 session the clerk talks to the customer there: the bot's
       // receipts to the customer ("已转给办事员…") would only be held and relayed, so they go.
       const self = legacyId(inbound.sender.channel, inbound.sender.id);
-      if (HANDOFF_CHANNELS.has(inbound.chat.channel) && holder.get(self) === 'human') {
+      if (HANDOFF_CHANNELS.has(inbound.chat.channel) && holder.get(self)?.to === 'human') {
         return out.filter((o) => o.handoff || !(o.to.kind === 'direct' && legacyId(o.to.channel, o.to.id) === self));
       }
       return out;

@@ -175,6 +175,25 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
     }
   });
 
+  it('交还 gives the kf session back: it ends, the owner is told, and the bot answers the next message', async () => {
+    const user = 'wmHandback';
+    for (const text of ['代办食品经营许可', '永安镇', '浏阳市永安镇李记超市', '无', '李四', '13912345678', '营业执照']) await ownerSays(text, user);
+    const created = joined(await ownerSays('确认', user));
+    const id = /#(\d+)（DB-/.exec(created)?.[1];
+    expect(id).toBeDefined();
+    botFake.userSays(BOT, CLERK, `接单 ${id}`, STAFF_CHAT);
+    await botFake.until(() => kfFake.session(user)?.state === 3, 'the handoff to the clerk');
+    await app.idle();
+    botFake.userSays(BOT, CLERK, `交还 ${id}`, STAFF_CHAT);
+    await botFake.until(() => kfFake.sent.some((m) => m.api === 'send_msg_on_event' && m.touser === user), 'the hand-back notice');
+    await app.idle();
+    expect(kfFake.session(user)?.state).toBe(4);
+    expect(kfFake.sent.filter((m) => m.touser === user).at(-1)!.text).toContain('小助手');
+    const answer = await ownerSays('永安镇能办食品经营许可吗', user);
+    expect(joined(answer)).toContain('食品经营许可');
+    expect(kfFake.session(user)?.state).toBe(1);
+  });
+
   it('answers a message pulled ten minutes late (after an outage): the cursor, not the clock, keeps replays out', async () => {
     kfFake.customerSays(KF, 'wmLate', '永安镇能办食品经营许可吗', { sentAt: Date.now() - 10 * 60_000 });
     await kfFake.notify(callbackUrl, KF);
