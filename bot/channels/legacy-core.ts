@@ -47,6 +47,8 @@ export interface InboundHandler {
    * the session): recorded on the person's open tickets; returns what to tell the clerk.
    */
   held(to: Address, text: string, reason: string): Promise<Outbound[]>;
+  /** The greeting for someone who just opened a direct chat (微信客服 link); null: none. */
+  welcome(to: Address): Promise<string | null>;
   /** Housekeeping (SLA re-announcements). */
   tick(now: Date): Promise<Outbound[]>;
 }
@@ -203,6 +205,11 @@ export function createLegacyHandler(core: Core): LegacyHandler {
           publishStaff();
         },
       };
+    },
+    async welcome(to) {
+      const replies = await core.assistant.onFriend(legacyId(to.channel, to.id), '微信客户');
+      const mine = replies.filter((r) => r.chatType === 'private' && r.chatId === legacyId(to.channel, to.id));
+      return mine.length ? mine.map((r) => r.text).join('\n\n') : null;
     },
     async held(to, text, reason) {
       const tickets = (await core.store.tickets.listByRequester(legacyId(to.channel, to.id))).filter((t) => isOpen(t.status));

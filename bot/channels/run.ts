@@ -146,6 +146,7 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
         dataDir: config.dataDir,
         logger,
         onInbound,
+        welcome: (customer) => handler.welcome({ channel: 'wecom-kf', kind: 'direct', id: customer }),
         onHeld: async (customer, text, reason) => {
           // Told to the clerk after the turn in flight has finished sending.
           void track(handler.held({ channel: 'wecom-kf', kind: 'direct', id: customer }, text, reason).then(deliver));

@@ -25,6 +25,8 @@ export const KF_MESSAGES_PER_CUSTOMER_MESSAGE = 5;
 export const KF_REPLY_WINDOW_MS = 48 * 3600_000;
 /** Characters per kf text message (kf allows 2048 bytes; CJK is 3 bytes in UTF-8). */
 const KF_CHUNK_CHARS = 600;
+/** A welcome_code can be used this long after the enter_session event. */
+const WELCOME_CODE_MS = 20_000;
 /** A failed sync is tried again after this, doubling up to the maximum. */
 const SYNC_RETRY_BASE_MS = 15_000;
 const SYNC_RETRY_MAX_MS = 5 * 60_000;
@@ -63,6 +65,8 @@ export interface KfChannelDeps {
   logger: Logger;
   /** Hands a customer's message to the core and delivers what it answers (through the outbox). */
   onInbound(inbound: Inbound): Promise<void>;
+  /** The greeting for a customer who just opened the kf link (sent with the welcome_code); null: none. */
+  welcome?(customer: string): Promise<string | null>;
   /** A reply could not be sent now and was held (to record it and tell the clerk). */
   onHeld?(customer: string, text: string, reason: string): Promise<void>;
   /** Injected for tests. */
@@ -168,6 +172,7 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
   }
 
   async function handleMessage(msg: KfMessage): Promise<void> {
+    if (msg.msgtype === 'event' && msg.event?.event_type === 'enter_session') return welcome(msg);
     if (msg.origin !== ORIGIN_CUSTOMER || !msg.external_userid) return;
     const userId = msg.external_userid;
     const c = file.read().customers[userId]!;
@@ -190,6 +195,16 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
       context: c.town ? { town: c.town } : {},
     };
     await deps.onInbound(inbound);
+  }
+
+  /** Greets a customer who opened the link, with the event's welcome_code (valid 20 s, once; not counted in the 5). */
+  async function welcome(msg: KfMessage): Promise<void> {
+    const code = msg.event?.welcome_code;
+    const userId = msg.event?.external_userid;
+    if (!code || !userId || !deps.welcome || clock() - msg.send_time * 1000 > WELCOME_CODE_MS) return;
+    const text = await deps.welcome(userId);
+    if (!text) return;
+    await api.post('kf/send_msg_on_event', { code, msgtype: 'text', text: { content: splitText(text, KF_CHUNK_CHARS)[0] } }, sendReply);
   }
 
   async function syncOnce(openKfid: string, callbackToken?: string): Promise<void> {

@@ -93,7 +93,11 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
   });
 
   it('代办 in kf → dialog → ticket → card in the staff group → 接单 button → session to the clerk → 办结 → rating', async () => {
+    // Opening the kf link: the owner is greeted with the event's welcome_code.
     kfFake.enterSession(KF, OWNER, '永安镇');
+    await kfFake.notify(callbackUrl, KF);
+    await app.idle();
+    expect(kfFake.sent.filter((m) => m.touser === OWNER)).toMatchObject([{ api: 'send_msg_on_event', text: expect.stringContaining('代办小助手') }]);
     // The legacy core does not read Inbound.context.town yet (the turn pipeline will), so the dialog asks.
     expect(joined(await ownerSays('代办食品经营许可'))).toContain('哪个镇');
     expect(joined(await ownerSays('永安镇'))).toContain('企业名称');
@@ -157,10 +161,11 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
 
     // 办结 from the staff group: the session ends (WeCom allows no 3 → 1) and the rating request goes with its msg_code.
     botFake.userSays(BOT, CLERK, '办结 1 已发证', STAFF_CHAT);
-    await botFake.until(() => kfFake.sent.some((m) => m.api === 'send_msg_on_event' && m.touser === OWNER), 'the rating request');
+    const ratingRequest = () => kfFake.sent.find((m) => m.api === 'send_msg_on_event' && m.touser === OWNER && m.text.includes('已办结'));
+    await botFake.until(() => ratingRequest() !== undefined, 'the rating request');
     await app.idle();
     expect(kfFake.transitions.filter((t) => t.userId === OWNER).at(-1)).toEqual({ userId: OWNER, state: 4 });
-    expect(kfFake.sent.find((m) => m.api === 'send_msg_on_event')!.text).toContain('已办结');
+    expect(ratingRequest()!.text).toContain('1-5');
 
     // The owner rates in a new session the bot takes; the 补件 text the clerk passed on is not sent again.
     const rated = await ownerSays('5');

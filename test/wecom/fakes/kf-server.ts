@@ -205,13 +205,15 @@ export class FakeKfServer {
 
   /** The customer opens the kf link (with a scene_param, e.g. the town). */
   enterSession(openKfid: string, userId: string, sceneParam?: string): string {
+    const welcomeCode = `wc-${crypto.randomBytes(4).toString('hex')}`;
+    this.msgCodes.set(welcomeCode, { userId, used: false, at: this.clock() });
     return this.push(openKfid, {
       msgid: `ev-${++this.msgSeq}`,
       open_kfid: openKfid,
       send_time: Math.floor(this.clock() / 1000),
       origin: 4,
       msgtype: 'event',
-      event: { event_type: 'enter_session', open_kfid: openKfid, external_userid: userId, scene: 'link', ...(sceneParam ? { scene_param: encodeURIComponent(sceneParam) } : {}), welcome_code: 'wc' },
+      event: { event_type: 'enter_session', open_kfid: openKfid, external_userid: userId, scene: 'link', ...(sceneParam ? { scene_param: encodeURIComponent(sceneParam) } : {}), welcome_code: welcomeCode },
     });
   }
 
