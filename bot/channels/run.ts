@@ -28,6 +28,8 @@ export function resolveKfTowns(towns: Record<string, string>, kb: { resolveTown(
   return out;
 }
 
+const DELIVERED_KEEP = 1000;
+
 export interface RunningChannels {
   core: Core;
   handler: InboundHandler;
@@ -39,7 +41,7 @@ export interface RunningChannels {
   /** Wechaty, when a puppet is configured too. */
   wechaty: WechatyChannel | null;
   logger: Logger;
-  /** Every Outbound handed to a channel, in order (for logs and tests). */
+  /** The last Outbound messages handed to a channel, in order (for logs and tests). */
   readonly delivered: Outbound[];
   /** Resolves when every inbound handed in so far is handled and its replies delivered. */
   idle(): Promise<void>;
@@ -105,6 +107,7 @@ export async function startChannels(configIn: Config, opts: ChannelsOptions = {}
       }
       try {
         delivered.push(message);
+        if (delivered.length > DELIVERED_KEEP) delivered.splice(0, delivered.length - DELIVERED_KEEP);
         await sender.send(message);
       } catch (err) {
         logger.error({ err, channel: message.to.channel }, 'delivery failed');
