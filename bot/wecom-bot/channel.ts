@@ -10,7 +10,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { WSClient, type WsFrame } from '@wecom/aibot-node-sdk';
 import { z } from 'zod';
-import { splitText } from '../../src/assistant/split.ts';
+import { splitText } from '../../src/core/split.ts';
 import type { WecomBotConfig } from '../../src/config/channels.ts';
 import type { ChannelSender, Inbound, Outbound } from '../../src/core/messages.ts';
 import type { Logger } from '../../src/log.ts';

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { splitText } from '../../src/assistant/split.ts';
+import { splitText } from '../../src/core/split.ts';
 import type { ChannelSender, Inbound, Outbound } from '../../src/core/messages.ts';
 import type { Logger } from '../../src/log.ts';
 import { jsonFile, type JsonFile } from '../channels/file-state.ts';
@@ -191,7 +191,10 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
       sender: { channel: KF_CHANNEL, id: userId, name: '微信客户' },
       text: msg.text.content.trim(),
       mentioned: true,
-      timestamp: msg.send_time * 1000,
+      // The time it reached us. Messages are pulled from a saved cursor and de-duplicated, so a
+      // late pull (after an outage) is no replay; with the send time the gate's age rule, made
+      // for pushed replays, would drop it silently. (Without a cursor, old ones are skipped above.)
+      timestamp: Math.max(msg.send_time * 1000, clock()),
       context: c.town ? { town: c.town } : {},
     };
     await deps.onInbound(inbound);

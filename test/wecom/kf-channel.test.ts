@@ -183,6 +183,22 @@ describe('微信客服 adapter', () => {
     expect(fake.refused.map((r) => r.errcode)).toEqual([95013]);
   });
 
+  it('gives a clerk-held session back by ending it (WeCom allows no 3 → 1): the closing text goes with the msg_code, the next message reopens it for the bot', async () => {
+    reply = () => [];
+    await says('我要办执照');
+    const to = { channel: 'wecom-kf', kind: 'direct', id: USER } as const;
+    await kf.send({ to, text: '办事员 lisi 已接单', handoff: { to: 'human', servicer: 'lisi' } });
+    expect(fake.session(USER)).toMatchObject({ state: 3, servicer: 'lisi' });
+    await kf.send({ to, text: '您的代办单已办结。请为本次服务打分：回复 1-5', handoff: { to: 'bot' } });
+    expect(fake.session(USER)).toMatchObject({ state: 4 });
+    expect(fake.sent.at(-1)).toEqual({ api: 'send_msg_on_event', touser: USER, text: '您的代办单已办结。请为本次服务打分：回复 1-5' });
+    reply = (i) => [{ to: i.chat, text: `收到评分：${i.text}` }];
+    await says('5');
+    expect(fake.session(USER)).toMatchObject({ state: 1 });
+    expect(fake.sent.at(-1)!.text).toBe('收到评分：5');
+    expect(fake.refused).toEqual([]);
+  });
+
   it('pulls again by itself when a sync fails (WeCom calls back only for new messages)', async () => {
     fake.failNext('kf/sync_msg', 45009);
     const arrived = nextInbound();

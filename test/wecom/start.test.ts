@@ -30,7 +30,7 @@ describe('npm start with the WeCom channels configured', () => {
     const bot = new FakeBotServer({ aibstart: 'bs' });
     const [apiBase, wsUrl] = await Promise.all([kf.start(), bot.start()]);
     const port = await freePort();
-    const child = spawn(process.execPath, ['src/cli/bin.js', 'start'], {
+    const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'cli/bin.ts', 'start'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
