@@ -206,9 +206,13 @@ export const STATUSES = [
   'abolished',
   'scenario',
   'town_info',
+  /** The item is known but the asked part (tax rate, penalty, a missing action) is not in the knowledge. */
+  'partial',
   'no_match',
   'out_of_scope',
   'help',
+  /** Thanks, acknowledgements and goodbyes. */
+  'smalltalk',
   'proxy_request',
   'ticket_query',
 ] as const;
