@@ -16,6 +16,7 @@ import {
   followupRest,
   isForeign,
   isOnlyFiller,
+  rewriteQuery,
   smallTalk,
   statesLightTruck,
   statesStorage,
@@ -220,6 +221,7 @@ export class Decider {
     }
 
     const town = named[0]?.town ?? bound ?? null;
+    query = rewriteQuery(query);
     const aspect = aspectOf(query);
     const unheld = unheldAspect(query);
 

@@ -138,3 +138,16 @@ export function followupRest(text: string): string {
     .replace(FILLER, '')
     .replace(/办理|要|需要|能|可以|吗|不|么|是|这个|那个|它|这|大概|一般|请问|还|得|办|有|没有|多|少|几|啥|什么|怎么|样|可|以|了|个|次|趟|去/g, '');
 }
+
+/** Everyday phrasings rewritten to the words the catalogue uses (counted trees, split verb-object). */
+const QUERY_REWRITES: [RegExp, string][] = [
+  [/(几|一|两|三|四|五|十|好几|些|几十|上百)(棵|株|根|颗|蔸)/g, ''],
+  [/树.{0,6}砍|砍.{0,4}树|伐.{0,4}树/g, '$&砍树'],
+];
+
+/** The query with everyday phrasings put into catalogue words (added, never replacing the question). */
+export function rewriteQuery(text: string): string {
+  let c = compact(text);
+  for (const [re, to] of QUERY_REWRITES) c = c.replace(re, to);
+  return c;
+}

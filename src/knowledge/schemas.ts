@@ -230,6 +230,15 @@ export const evalCaseSchema = z.strictObject({
   items: z.array(nonEmpty).default([]),
   /** Whether the first expected item is available at the resolved town. */
   at_town: z.boolean().optional(),
+  /** Real-question sets (knowledge/eval/real/): where the question was found. */
+  source: z.string().optional(),
+  /** Every acceptable status (includes status). */
+  statuses: z.array(z.enum(STATUSES)).optional(),
+  /** The knowledge cannot answer what is asked: no item card is the right reply. */
+  should_decline: z.boolean().optional(),
+  /** Why it should be declined: the item, the aspect asked, or not a formality at all. */
+  decline: z.enum(['item', 'aspect', 'scope']).optional(),
+  note: z.string().optional(),
 });
 export const evalFileSchema = z.array(evalCaseSchema);
 export type EvalCase = z.infer<typeof evalCaseSchema>;
