@@ -14,7 +14,10 @@ import {
   ASPECT_DETAIL,
   aspectOf,
   followupRest,
+  isComplaint,
   isForeign,
+  notCovered,
+  otherRegion,
   isOnlyFiller,
   rewriteQuery,
   smallTalk,
@@ -158,21 +161,28 @@ export class Decider {
    * found (食品生产许可 when the knowledge has 食品经营许可), or null.
    */
   private nearName(query: string, item: Item, keys: string[]): string | null {
-    const c = compact(query);
     const allKeys = this.s.matcher.keys.flat().map(compact);
     const own = new Set(keys.flatMap((k) => [...bigramsOf(k)]));
-    for (const m of c.matchAll(DOC_NAME)) {
-      let name = m[0].replace(/^(办|要|想|申请|能|可以|一个|个|的|请问|问|我)+/, '');
-      if (name.length < 4) continue;
+    // Names stand between function words: take each stretch that ends with a document word.
+    for (const part of compact(query).split(/[的了吗呢是在要想办理如何怎么什么哪个请问能可以和与及、，,？?。后时]/)) {
+      const m = /([\u4e00-\u9fff]{2,6})(许可证|许可|执照|证)$/.exec(part);
+      if (!m) continue;
+      const name = m[0];
       if (allKeys.some((k) => name.includes(k) || k.includes(name))) continue;
-      const core = name.replace(/(许可证|许可|执照|证|登记|备案|审批)$/, '');
-      if (core.length < 2) continue;
+      const core = m[1]!;
       // A pair of the name that this item lacks but other items' keys use: a different item of the same kind.
-      const foreign = [...bigramsOf(core)].filter((g) => !own.has(g) && this.s.matcher.query(g).list.length > 0);
-      const shared = [...bigramsOf(core)].filter((g) => own.has(g));
+      const grams = [...bigramsOf(core)];
+      const foreign = grams.filter((g) => !own.has(g) && this.s.matcher.query(g).list.length > 0);
+      const shared = grams.filter((g) => own.has(g));
       if (foreign.length && shared.length) return name.replace(/证$/, '');
     }
     return null;
+  }
+
+  /** The county's own prefecture or province (长沙, 湖南) is not another region. */
+  private ownRegion(name: string): boolean {
+    const c = this.s.knowledge.regions.county as { prefecture?: string; province?: string };
+    return [c.prefecture, c.province].some((p) => p && (p.includes(name) || name.includes(p.replace(/(省|市)$/, ''))));
   }
 
   async decide(text: string, ctx: AnswerContext, hints: RetrievalHints): Promise<AnswerResult> {
@@ -198,6 +208,9 @@ export class Decider {
     }
     // A place we have no list for is never answered as the group's town.
     if (unknown.length) return this.result('no_match', null, [], composer.unknownPlace(unknown[0]!));
+    // Another province or city: its rules are not in this knowledge (the county's own province and city are).
+    const region = named.length ? null : otherRegion(raw);
+    if (region && !this.ownRegion(region)) return this.result('no_match', null, [], composer.unknownPlace(region));
     const topic = ctx.topic && (ctx.topic.items.length || ctx.topic.scenario) ? ctx.topic : null;
     const topicTown = topic?.town ? u.resolveTown(topic.town) : null;
 
@@ -223,7 +236,11 @@ export class Decider {
     const town = named[0]?.town ?? bound ?? null;
     query = rewriteQuery(query);
     const aspect = aspectOf(query);
-    const unheld = unheldAspect(query);
+    let unheld = unheldAspect(query);
+    // Reports and complaints are not formalities; things no item covers are not the item they sound like.
+    if (isComplaint(query)) return this.result('no_match', town, [], replies.unheldOnly('举报投诉的受理'), { unheld: '举报投诉' });
+    const uncovered = notCovered(query);
+    if (uncovered) return this.result('no_match', town, [], replies.noMatch(), { unheld: uncovered });
 
     // A scenario named together with other items: the bundle plus those items.
     const withExtras = u.scenarioWithExtras(query);
@@ -236,6 +253,10 @@ export class Decider {
     }
     // A scenario (一件事) named in the question.
     const scenario = u.scenario(query);
+    if (scenario && unheld) {
+      const first = u.index.item(scenario.items[0]!)!;
+      return this.result('partial', town, [this.match(first, town, 1)], replies.partial(first, unheld, town), { unheld, topic: this.topicOf([first], town, aspect) });
+    }
     if (scenario) {
       const items = scenario.items.map((n) => u.index.item(n)!).filter(Boolean);
       const composed = composer.scenario(scenario, items, town);
@@ -317,8 +338,9 @@ export class Decider {
     const asked = this.nearName(query, item, this.s.matcher.keys[top.id]!);
     if (asked) return this.result('no_match', town, matches, replies.nearName(asked, item), { unheld: asked });
     if (item.abolished) return this.result('abolished', town, matches, composer.abolished(item), { topic: this.topicOf([item], town, aspect) });
-    // An action the family has no item for (营业执照补办, 年报): say what the knowledge has, not the 设立 card.
-    if (action && ['补办', '年报', '延续'].includes(action) && actionOfItem(item.name) && actionOfItem(item.name) !== action) {
+    unheld ??= unheldAspect(query, item.name);
+    // An action no item here is for (营业执照补办, 年报, 许可延续): say what the knowledge has, not the card.
+    if (action && ['补办', '年报', '延续'].includes(action) && actionOfItem(item.name) !== action) {
       return this.result('partial', town, matches, replies.actionMissing(item, action, town), { unheld: action, topic: this.topicOf([item], town, aspect) });
     }
     // The asked part is not in the knowledge (tax rate, penalty, subsidy amount …).

@@ -42,23 +42,42 @@ export const ASPECT_DETAIL: Partial<Record<Aspect, string>> = {
 
 /** What the asker wants to know that the knowledge does not record, with a name for it. */
 const UNHELD: [string, RegExp][] = [
-  ['税率和税费', /税率|税点|交(多少|几个点)?税|纳税|报税|个税|增值税|所得税|印花税|税务|税收|交税|缴税|免税/],
+  ['税率和税费', /税率|税点|交(多少|几个点)?税|纳税|报税|个税|增值税|所得税|印花税|税收|交税|缴税|免税/],
   ['发票', /发票|开票|税票/],
   ['处罚和罚款', /罚款|罚多少|罚几|处罚标准|怎么罚|会被罚|被罚|罚不罚|处罚|罚/],
-  ['补贴标准和金额', /补(贴)?多少|补几|补贴标准|补助标准|能领多少|领多少|发多少|给多少钱|多少补贴|补贴金额|标准是多少/],
-  ['缴费基数和费率', /缴费基数|基数|费率|缴费比例|缴多少|交多少(钱)?社保|社保(交|缴)多少|每(个)?月(交|缴)多少|缴费档次/],
+  ['补贴标准和金额', /补(贴)?多少|补几|补贴标准|补助标准|能领多少|领多少|发多少|给多少钱|多少补贴|补贴金额|标准是多少|补贴.{0,3}多少|补助.{0,3}多少/],
+  ['发放时间和标准', /发放(时间|标准|日期)|什么时候发|何时发|几号发/],
+  ['缴费基数和费率', /缴费基数|基数|费率|缴费比例|比例|承担多少|缴多少|交多少(钱)?社保|社保(交|缴)多少|每(个)?月(交|缴)多少|缴费档次/],
+  ['面积和距离标准', /多少平|面积标准|拥有多少|能有多少|最大面积|距离标准|多远|间距/],
   ['贷款额度和利率', /利率|利息|额度|贷多少|能贷/],
-  ['政策历史', /哪(一)?年|什么时候开始|何时开始|从哪年|历史|以前是|最早/],
+  ['政策历史', /哪(一)?年|什么时候开始|何时开始|啥时(候)?开始|从哪年|历史|以前是|最早/],
   ['投诉处理结果', /投诉结果|投诉了没|投诉没人管/],
+  ['到账时间', /到账|多久到|几天到/],
+  ['计算方法', /计算公式|怎么计算|怎么算|如何计算/],
+  ['适用范围（哪些情况要办）', /哪些.{0,8}(需要|要)(办|做)/],
   ['办理进度', /进度|审到哪|审批到哪|批下来没|办好了没|什么时候批/],
 ];
 
 /** The part of an item the question asks that the knowledge never records (tax rate, penalty …), or null. */
-export function unheldAspect(text: string): string | null {
+export function unheldAspect(text: string, itemName?: string): string | null {
   const c = compact(text);
   for (const [name, re] of UNHELD) if (re.test(c)) return name;
+  // 「低保多少钱」: for a benefit, "how much" is the amount paid out, which the knowledge does not hold.
+  if (itemName && /补贴|津贴|扶助金|救助|保障|补助|待遇|保险金|养老/.test(itemName) && /多少钱|多少|几多钱|标准/.test(c)) return '发放标准和金额';
   return null;
 }
+
+/** Not a formality at all: reports, complaints, petitions (declined even when an item is named). */
+const NOT_FORMALITY = /举报|投诉|信访|上访|违建|违章建筑|曝光/;
+export const isComplaint = (text: string): boolean => NOT_FORMALITY.test(compact(text));
+
+/** Things people ask about that no item here covers, though they sound like one (网约车 for 营运证). */
+const NOT_COVERED = /网约车|滴滴|出租车|资格证|驾驶证|驾照|户口|居住证|身份证办理|加油站|成品油|社会组织|社团|民办非企业|药师|教师资格|护照|签证|结婚证|离婚|资格认证|作业证|复审|分割|过户|继承/;
+export const notCovered = (text: string): string | null => NOT_COVERED.exec(compact(text))?.[0] ?? null;
+
+/** Provinces and other regions outside this knowledge (the county's own province is checked by the caller). */
+const REGION = /(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|广东|广西|海南|四川|贵州|云南|陕西|甘肃|青海|内蒙古|西藏|宁夏|新疆|深圳|广州|杭州|南京|武汉|成都|济南|郑州|合肥|南昌)(省|市|自治区)?/;
+export const otherRegion = (text: string): string | null => REGION.exec(compact(text))?.[0] ?? null;
 
 /** Business-registration actions: the verb decides the item, not the document named. */
 export const ACTIONS = ['设立', '变更', '注销', '补办', '延续', '年报'] as const;
@@ -142,7 +161,7 @@ export function followupRest(text: string): string {
 /** Everyday phrasings rewritten to the words the catalogue uses (counted trees, split verb-object). */
 const QUERY_REWRITES: [RegExp, string][] = [
   [/(几|一|两|三|四|五|十|好几|些|几十|上百)(棵|株|根|颗|蔸)/g, ''],
-  [/树.{0,6}砍|砍.{0,4}树|伐.{0,4}树/g, '$&砍树'],
+  [/树.{0,6}砍|砍.{0,8}(树|樟|杉|松)|伐.{0,8}(树|樟|杉|松)/g, '$&砍树'],
 ];
 
 /** The query with everyday phrasings put into catalogue words (added, never replacing the question). */
