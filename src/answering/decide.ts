@@ -164,11 +164,13 @@ export class Decider {
     const allKeys = this.s.matcher.keys.flat().map(compact);
     const own = new Set(keys.flatMap((k) => [...bigramsOf(k)]));
     // Names stand between function words: take each stretch that ends with a document word.
-    for (const part of compact(query).split(/[的了吗呢是在要想办理如何怎么什么哪个请问能可以和与及、，,？?。后时]/)) {
+    for (const part of compact(query).split(/可以|办理|如何|怎么|什么|哪个|请问|[的了吗呢是在要想能和与及、，,？?。后时办]/)) {
       const m = /([\u4e00-\u9fff]{2,6})(许可证|许可|执照|证)$/.exec(part);
       if (!m) continue;
       const name = m[0];
       if (allKeys.some((k) => name.includes(k) || k.includes(name))) continue;
+      // A name that sounds like a known one is a typo (林木采发), not another item.
+      if (this.s.loaded.homophones.correct(name)) continue;
       const core = m[1]!;
       // A pair of the name that this item lacks but other items' keys use: a different item of the same kind.
       const grams = [...bigramsOf(core)];

@@ -120,7 +120,7 @@ export class Replies {
     }
     if (aspect === 'who') {
       const e = this.composer.elsewhere(item);
-      if (town && entry) return `${head}在${town.name}的下放方式是「${entry.下放方式}」；主管部门：${this.composer.elsewhere(item).who}。`;
+      if (town && entry) return `${head}在${town.name}的下放方式：${entry.下放方式}；主管部门：${e.who}。`;
       return `${head}由${e.who}（${e.level}）负责，地点：${e.where}。`;
     }
     return null;

@@ -96,7 +96,10 @@ describe('answers', () => {
     const r = await ask('大瑶镇环平备案能办吗');
     expect(r.status).toBe('answered');
     expect(r.matches[0]!.item).toBe('建设项目环境影响登记表备案');
-    expect((await ask('我想看书')).status).toBe('out_of_scope');
+    // Nothing found is a decline, never an item card, and never repeats the question.
+    const none = await ask('我想看书');
+    expect(['no_match', 'out_of_scope']).toContain(none.status);
+    expect(none.answer).not.toContain('看书');
   });
 
   it('understands Traditional Chinese the same way', async () => {
