@@ -56,11 +56,11 @@ export class Replies {
     const at = this.availability.get(item.name);
     const where = town
       ? at?.has(town.name)
-        ? `${town.name}可以办理「${item.name}」`
-        : `${town.name}不能办理「${item.name}」`
+        ? `${town.name}可以办理`
+        : `${town.name}不能办理`
       : at?.size
-        ? `「${item.name}」可以在 ${this.k.regions.towns.filter((t) => at.has(t.name)).map((t) => t.name).join('、')} 办理`
-        : `「${item.name}」没有下放到镇（街道）`;
+        ? `可以在 ${this.k.regions.towns.filter((t) => at.has(t.name)).map((t) => t.name).join('、')} 办理`
+        : '没有下放到镇（街道）';
     return clip(
       [
         `ℹ️ 知识库里有「${item.name}」的办理信息（${where}），但没有您问的${unheld}，我不能乱说。`,
