@@ -90,6 +90,11 @@ export class ItemMatcher {
     this.ownMark = new Uint32Array(df.length);
   }
 
+  /** Some key has this feature (a character pair or a Latin/digit word). */
+  hasFeature(feature: string): boolean {
+    return this.featureIds.has(feature);
+  }
+
   query(text: string): QueryFeatures {
     const list: number[] = [];
     for (const f of keyFeatures(text)) {

@@ -153,29 +153,31 @@ export class Decider {
   private variant(item: Item, action: string): Item | null {
     const base = item.name.replace(/设立|变更|注销/, '');
     if (base === item.name) return null;
-    return this.s.knowledge.items.find((i) => i.name !== item.name && i.name.replace(/设立|变更|注销/, '') === base && i.name.includes(action)) ?? null;
+    return this.s.families.get(base)?.find((i) => i.name !== item.name && i.name.includes(action)) ?? null;
   }
 
   /**
    * A document-like name in the question that no item has, close to the item
    * found (食品生产许可 when the knowledge has 食品经营许可), or null.
    */
-  private nearName(query: string, item: Item, keys: string[]): string | null {
-    const allKeys = this.s.matcher.keys.flat().map(compact);
-    const own = new Set(keys.flatMap((k) => [...bigramsOf(k)]));
+  private nearName(query: string, item: Item, keys: string[], cands: Candidate[]): string | null {
+    let own: Set<string> | null = null;
     // Names stand between function words: take each stretch that ends with a document word.
     for (const part of compact(query).split(/可以|办理|如何|怎么|什么|哪个|请问|[的了吗呢是在要想能和与及、，,？?。后时办]/)) {
       const m = /([\u4e00-\u9fff]{2,6})(许可证|许可|执照|证)$/.exec(part);
       if (!m) continue;
       const name = m[0];
-      if (allKeys.some((k) => name.includes(k) || k.includes(name))) continue;
+      // A known name inside it (食品经营许可证), or it inside a near candidate's name, is no near name.
+      if (this.s.u.namedItems(name).some((n) => name.includes(compact(n.key)))) continue;
+      if (cands.some((c) => this.s.matcher.keys[c.id]!.some((k) => compact(k).includes(name)))) continue;
       // A name that sounds like a known one is a typo (林木采发), not another item.
       if (this.s.loaded.homophones.correct(name)) continue;
+      own ??= new Set(keys.flatMap((k) => [...bigramsOf(k)]));
       const core = m[1]!;
       // A pair of the name that this item lacks but other items' keys use: a different item of the same kind.
       const grams = [...bigramsOf(core)];
-      const foreign = grams.filter((g) => !own.has(g) && this.s.matcher.query(g).list.length > 0);
-      const shared = grams.filter((g) => own.has(g));
+      const foreign = grams.filter((g) => !own!.has(g) && this.s.matcher.hasFeature(g));
+      const shared = grams.filter((g) => own!.has(g));
       if (foreign.length && shared.length) return name.replace(/证$/, '');
     }
     return null;
@@ -337,7 +339,7 @@ export class Decider {
 
     let item = top.item;
     // A near name is not the item: 食品生产许可 asked, only 食品经营许可 known.
-    const asked = this.nearName(query, item, this.s.matcher.keys[top.id]!);
+    const asked = this.nearName(query, item, this.s.matcher.keys[top.id]!, cands);
     if (asked) return this.result('no_match', town, matches, replies.nearName(asked, item), { unheld: asked });
     if (item.abolished) return this.result('abolished', town, matches, composer.abolished(item), { topic: this.topicOf([item], town, aspect) });
     unheld ??= unheldAspect(query, item.name);

@@ -20,6 +20,8 @@ export class Snapshot {
   readonly matcher: ItemMatcher;
   readonly retriever: Retriever;
   readonly replies: Replies;
+  /** Registration families: the name without 设立/变更/注销 → its items (个体工商户登记 → 设立, 变更, 注销). */
+  readonly families = new Map<string, import('../knowledge/schemas.ts').Item[]>();
 
   constructor(
     readonly loaded: LoadedIndex,
@@ -39,6 +41,13 @@ export class Snapshot {
     this.matcher = new ItemMatcher(k, (n) => this.u.index.item(n)?.name);
     this.retriever = new Retriever(loaded, this.u, this.matcher, this.availability);
     this.replies = new Replies(k, this.composer, this.availability);
+    for (const item of k.items) {
+      const base = item.name.replace(/设立|变更|注销/, '');
+      if (base === item.name) continue;
+      const list = this.families.get(base);
+      if (list) list.push(item);
+      else this.families.set(base, [item]);
+    }
   }
 
   get knowledge(): Knowledge {

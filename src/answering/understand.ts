@@ -122,6 +122,8 @@ export class Understander {
   private readonly townKeys: string[];
   /** Each fact's compact topic and keywords that can match (computed once, not per question). */
   private readonly factKeys = new Map<Fact, string[]>();
+  /** Each fact topic's character pairs (computed once). */
+  private readonly topicGrams = new Map<Fact, string[]>();
   /** Each scenario name's and alias's bigrams, in scenario order, for the fuzzy match. */
   private readonly scenarioGrams: { s: Scenario; grams: string[] }[] = [];
 
@@ -146,6 +148,7 @@ export class Understander {
     this.scenarios.finish();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarioGrams.push({ s, grams: [...Understander.bigrams(key)] });
     for (const t of k.regions.towns) for (const fact of t.facts) this.factKeys.set(fact, this.keysOfFact(fact));
+    for (const t of [...k.regions.towns, { facts: k.regions.county.facts }]) for (const fact of t.facts) this.topicGrams.set(fact, [...Understander.bigrams(fact.topic)]);
   }
 
   private keysOfFact(fact: Fact): string[] {
@@ -327,7 +330,7 @@ export class Understander {
         const matched = keys.filter((k) => (/^\d+$/.test(k) ? new RegExp(`(?<!\\d)${k}(?!\\d)`).test(c) : c.includes(k)));
         if (!matched.length) continue;
         // Most of a longer topic's character pairs (一枚印章管审批 in 一枚印章管多少项审批) add to the score.
-        const grams = [...Understander.bigrams(fact.topic)];
+        const grams = this.topicGrams.get(fact) ?? [];
         const shared = grams.filter((g) => q.has(g)).length;
         const bonus = grams.length >= 4 && shared / grams.length >= 0.5 ? shared : 0;
         out.push({ town, fact, score: matched.reduce((n, k) => n + k.length, 0) + bonus, keys: matched });
