@@ -250,7 +250,8 @@ export class Decider {
     const withExtras = u.scenarioWithExtras(query);
     if (withExtras) {
       const items = [...withExtras.scenario.items.map((n) => u.index.item(n)).filter((i): i is Item => !!i), ...withExtras.extras.map((id) => k.items[id]!)];
-      return this.result('scenario', town, items.map((i) => this.match(i, town, 1)), replies.several(items, town), {
+      const heading = `「${withExtras.scenario.name}」一般要办的事项，加上您问的事项${town ? `（按${town.name}）` : ''}：`;
+      return this.result('scenario', town, items.map((i) => this.match(i, town, 1)), replies.several(items, town, heading), {
         scenario: withExtras.scenario.name,
         topic: this.topicOf(items, town, aspect),
       });

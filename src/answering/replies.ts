@@ -84,7 +84,7 @@ export class Replies {
   }
 
   /** One line per item, each with its own status at the town. */
-  several(items: Item[], town: Town | null): string {
+  several(items: Item[], town: Town | null, heading?: string): string {
     const lines = items.map((item, i) => {
       const at = this.availability.get(item.name) ?? new Map<string, ListEntry>();
       const e = this.composer.elsewhere(item);
@@ -100,7 +100,7 @@ export class Replies {
         ? `${i + 1}. ✅「${item.name}」可以在 ${towns.join('、')} 办理。`
         : `${i + 1}. ❌「${item.name}」没有下放到镇（街道），请到${e.who}（${e.where}）。`;
     });
-    const head = `您问了 ${items.length} 个事项${town ? `（按${town.name}）` : ''}：`;
+    const head = heading ?? `您问了 ${items.length} 个事项${town ? `（按${town.name}）` : ''}：`;
     const tail = town ? '想看某一项的材料和流程，请单独问那一项；需要帮办代办请回复「代办」。' : '告诉我您在哪个镇（街道），我再告诉您具体地点。';
     const out = [head, ...lines];
     while (out.length > 2 && [...out, tail].join('\n').length > MAX_MAIN_REPLY) out.splice(out.length - 1, 1);

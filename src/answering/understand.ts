@@ -118,6 +118,7 @@ export class Understander {
   private readonly towns: Dictionary<Town>;
   private readonly items: Dictionary<number>;
   private readonly scenarios: Dictionary<Scenario>;
+  private readonly scenarioStems: Dictionary<Scenario>;
   readonly index: KnowledgeIndex;
   private readonly townKeys: string[];
   /** Each fact's compact topic and keywords that can match (computed once, not per question). */
@@ -146,6 +147,14 @@ export class Understander {
     this.scenarios = new Dictionary<Scenario>();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarios.add(key, s);
     this.scenarios.finish();
+    this.scenarioStems = new Dictionary<Scenario>();
+    for (const s of k.scenarios) {
+      for (const key of [s.name, ...s.aliases]) {
+        const stem = compact(key).replace(/^(开|办|建|搞)/, '');
+        if (stem.length >= 3) this.scenarioStems.add(stem, s);
+      }
+    }
+    this.scenarioStems.finish();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarioGrams.push({ s, grams: [...Understander.bigrams(key)] });
     for (const t of k.regions.towns) for (const fact of t.facts) this.factKeys.set(fact, this.keysOfFact(fact));
     for (const t of [...k.regions.towns, { facts: k.regions.county.facts }]) for (const fact of t.facts) this.topicGrams.set(fact, [...Understander.bigrams(fact.topic)]);
@@ -252,7 +261,8 @@ export class Understander {
    */
   scenarioWithExtras(text: string): { scenario: Scenario; extras: number[] } | null {
     const c = compact(text).replace(/(开|办|建|搞)(一)?(个|家|间|座|所)/g, '$1');
-    const exact = this.scenarios.find(c)[0];
+    // The place without its verb (小卖部 for 开小卖部) counts here, where another item is named too.
+    const exact = this.scenarios.find(c)[0] ?? this.scenarioStems.find(c)[0];
     if (!exact) return null;
     const rest = c.slice(0, exact.start) + ' ' + c.slice(exact.start + exact.key.length);
     const bundle = new Set(exact.value.items.map((i) => this.index.item(i)?.name));

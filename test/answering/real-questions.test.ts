@@ -120,6 +120,13 @@ describe('several items in one question', () => {
     expect(r).toMatch(/✅ 永安镇可以办理「食品经营许可」/);
     expect(r).toMatch(/❌ 永安镇不能办理「烟草专卖零售许可证核发」/);
   });
+
+  it('answers a scenario named with another item as the bundle plus that item (小卖部 + 烟草证)', async () => {
+    const r = await say('multi-2', '大瑶镇小卖部要办烟草证');
+    expect(firstLine(r)).toContain('「开便利店」');
+    expect(r).toMatch(/✅ 大瑶镇可以办理「仅销售预包装食品备案」/);
+    expect(r).toMatch(/❌ 大瑶镇不能办理「烟草专卖零售许可证核发」/);
+  });
 });
 
 describe('conditions the asker states decide the headline', () => {
