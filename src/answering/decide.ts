@@ -87,15 +87,19 @@ export class Decider {
     return town ? this.s.availability.get(item.name)?.get(town.name) : undefined;
   }
 
+  /** The item's rule for a condition the question states (a weight under an exemption, a light truck), or null. */
+  private leadFor(item: Item, question: string): string | null {
+    const lead = exemptionFor(item, question);
+    if (lead || !statesLightTruck(question)) return lead;
+    const note = weightNote(item);
+    return note ? `知识库按车辆总质量区分，不按车牌颜色或车长：${note}` : null;
+  }
+
   /** The card for one item at a town (or any town), with a stated condition's rule leading it. */
   private card(item: Item, town: Town | null, question: string): { status: AnswerResult['status']; composed: Composed } {
     const c = this.s.composer;
     if (item.abolished) return { status: 'abolished', composed: c.abolished(item) };
-    let lead: string | null = exemptionFor(item, question);
-    if (!lead && statesLightTruck(question)) {
-      const note = weightNote(item);
-      if (note) lead = `知识库按车辆总质量区分，不按车牌颜色或车长：${note}`;
-    }
+    const lead = this.leadFor(item, question);
     const withLead = (x: Composed): Composed =>
       lead ? { ...x, answer: `ℹ️ 按您说的情况：${lead}\n${x.answer.replace(`提示：${lead}\n`, '')}` } : x;
     const entry = this.entry(item, town);
@@ -264,7 +268,10 @@ export class Decider {
     }
     if (scenario) {
       const items = scenario.items.map((n) => u.index.item(n)!).filter(Boolean);
-      const composed = composer.scenario(scenario, items, town);
+      let composed = composer.scenario(scenario, items, town);
+      // A stated condition with a rule in the bundle (4吨的车 in 跑货运) leads here too.
+      const lead = items.map((i) => this.leadFor(i, raw)).find(Boolean);
+      if (lead) composed = { ...composed, answer: `ℹ️ 按您说的情况：${lead}\n${composed.answer}` };
       return this.result('scenario', town, items.map((item) => this.match(item, town, 1)), composed, {
         scenario: scenario.name,
         topic: this.topicOf(items, town, aspect, scenario.name),

@@ -141,6 +141,8 @@ describe('conditions the asker states decide the headline', () => {
     expect(firstLine(await say('cond-2', '我的车是4.2米蓝牌货车要办道路运输证吗'))).toMatch(/^ℹ️ .*4\.5吨及以下/);
     const notHere = await say('cond-3', '淮川街道我的车总重4吨，要办道路运输证吗');
     expect(firstLine(notHere)).toMatch(/^ℹ️ .*4\.5吨及以下.*不需要办理/);
+    // In the scenario template as well.
+    expect(firstLine(await say('cond-4', '我有台4吨的货车想跑货运要办哪些证'))).toMatch(/^ℹ️ .*4\.5吨及以下.*不需要办理/);
   });
 });
 
