@@ -222,8 +222,8 @@ export class Decider {
     const topic = ctx.topic && (ctx.topic.items.length || ctx.topic.scenario) ? ctx.topic : null;
     const topicTown = topic?.town ? u.resolveTown(topic.town) : null;
 
-    // A bare town (「大瑶镇」「我是大瑶的」「那镇头呢」): the previous topic there, else that town's centre.
-    if (named.length && isOnlyFiller(query)) {
+    // A bare town (「大瑶镇」「我是大瑶的」「那镇头呢」「淮川街道能办吗」): the previous topic there, else that town's centre.
+    if (named.length && (isOnlyFiller(query) || (topic && followupRest(query) === '' && aspectOf(query) === 'can'))) {
       const t = named[0]!.town;
       if (topic) {
         const r = this.followUp(topic, t, (topic.aspect as Aspect | undefined) ?? null, raw);
@@ -241,7 +241,8 @@ export class Decider {
       }
     }
 
-    const town = named[0]?.town ?? bound ?? null;
+    // In a conversation, a new item is asked about the town talked about (「那营业执照呢」).
+    const town = named[0]?.town ?? bound ?? topicTown ?? null;
     query = rewriteQuery(query);
     const aspect = aspectOf(query);
     let unheld = unheldAspect(query);

@@ -264,4 +264,15 @@ describe('the stateless answerer', () => {
     const other = await engine.answer('那大瑶镇呢', { topic: first.topic });
     expect(other).toMatchObject({ town: '大瑶镇', status: 'answered' });
   });
+
+  it('reads local and everyday follow-ups: 淮川街道能办吗, 办得不咯, 咋个办, 么子材料, and a new item at the same town', async () => {
+    const { topic } = await engine.answer('永安镇能办食品经营许可吗');
+    expect(await engine.answer('淮川街道能办吗', { topic })).toMatchObject({ status: 'not_at_town', town: '淮川街道' });
+    expect((await engine.answer('办得不咯', { topic })).answer).toMatch(/^✅ 永安镇可以办理「食品经营许可」/);
+    expect((await engine.answer('咋个办', { topic })).answer).toMatch(/^「食品经营许可」办理流程/);
+    expect((await engine.answer('要么子材料', { topic })).answer).toMatch(/^「食品经营许可」需要准备的材料/);
+    const next = await engine.answer('那营业执照呢', { topic });
+    expect(next).toMatchObject({ town: '永安镇', status: 'answered' });
+    expect(next.matches[0]!.item).toBe('个体工商户设立登记');
+  });
 });
