@@ -199,7 +199,11 @@ export class Decider {
     const raw = maskPersonalData(text.trim().slice(0, 500));
     const norm = normalize(raw);
     if (!norm) return this.result('help', null, [], composer.help());
-    if (isForeign(raw)) return this.result('help', null, [], replies.foreign());
+    if (isForeign(raw)) {
+      // Attempts to change the bot's instructions are declined in any language.
+      if (u.isOutOfScope(norm)) return this.result('out_of_scope', null, [], composer.outOfScope());
+      return this.result('help', null, [], replies.foreign());
+    }
     const talk = smallTalk(raw);
     const bound = ctx.town ? u.resolveTown(ctx.town) : null;
     if (talk) return this.result('smalltalk', bound, [], replies.smallTalk(talk));
