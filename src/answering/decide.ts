@@ -14,6 +14,7 @@ import {
   ASPECT_DETAIL,
   aspectOf,
   followupRest,
+  heldNote,
   isComplaint,
   isForeign,
   notCovered,
@@ -356,6 +357,13 @@ export class Decider {
     if (asked) return this.result('no_match', town, matches, replies.nearName(asked, item), { unheld: asked });
     if (item.abolished) return this.result('abolished', town, matches, composer.abolished(item), { topic: this.topicOf([item], town, aspect) });
     unheld ??= unheldAspect(query, item.name);
+    // The part asked is in the item's own notes after all (许可证有效期5年，到期前要申请延续): it leads the card.
+    const held = heldNote(unheld ?? (action === '延续' ? '延续' : ''), [...item.notes, ...item.conditions], query);
+    if (held) {
+      const { status, composed } = this.card(item, town, raw);
+      const answer = `ℹ️ 关于您问的：${held}\n${composed.answer.replace(`提示：${held}\n`, '')}`;
+      return this.result(status, town, matches, { answer, followups: composed.followups }, { topic: this.topicOf([item], town, aspect) });
+    }
     // An action no item here is for (营业执照补办, 年报, 许可延续): say what the knowledge has, not the card.
     if (action && ['补办', '年报', '延续'].includes(action) && actionOfItem(item.name) !== action) {
       return this.result('partial', town, matches, replies.actionMissing(item, action, town), { unheld: action, topic: this.topicOf([item], town, aspect) });

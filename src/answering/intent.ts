@@ -47,7 +47,8 @@ const UNHELD: [string, RegExp][] = [
   ['发票', /发票|开票|税票/],
   ['处罚和罚款', /罚款|罚多少|罚几|处罚标准|怎么罚|会被罚|被罚|罚不罚|处罚|罚/],
   ['补贴标准和金额', /补(贴)?多少|补几|补贴标准|补助标准|能领多少|领多少|发多少|给多少钱|多少补贴|补贴金额|标准是多少|补贴.{0,3}多少|补助.{0,3}多少/],
-  ['发放时间和标准', /发放(时间|标准|日期)|什么时候发|何时发|几号发/],
+  ['发放时间和标准', /发放(时间|标准|日期)|什么时候发|何时发|几号发|领几个月|能领多久|领多久|发几个月/],
+  ['年检年审和有效期', /年检|年审|一年一审|有效期|几年有效|多久审一次|多长时间审|复核/],
   ['缴费基数和费率', /缴费基数|基数|费率|缴费比例|比例|承担多少|缴多少|交多少(钱)?社保|社保(交|缴)多少|每(个)?月(交|缴)多少|缴费档次/],
   ['面积、规模和距离标准', /多少平|面积标准|面积(有)?限制|限制面积|面积.{0,3}(规定|标准|多大)|拥有多少|能有多少|最大面积|规模.{0,4}(确定|标准|多大)|距离标准|多远|间距/],
   ['贷款额度和利率', /利率|利息|额度|贷多少|能贷/],
@@ -86,11 +87,11 @@ export const ACTIONS = ['设立', '变更', '注销', '补办', '延续', '年�
 export type Action = (typeof ACTIONS)[number];
 
 const ACTION_WORDS: [Action, RegExp][] = [
-  ['年报', /年报|年检|年度报告|年审/],
+  ['年报', /年报|年度报告/],
   ['注销', /注销|注消|不做了|不干了|关门|关掉|销户|撤销执照|停业/],
   ['补办', /补办|补领|丢了|丢失|遗失|掉了|弄丢|损坏|坏了|重新打印|补发|补个/],
   ['延续', /延续|续期|到期|过期|换证|延期/],
-  ['变更', /变更|改名|更名|改名字|换名字|换地址|改地址|变地址|换法人|改法人|改经营范围|增加经营范围|加经营范围|迁址|搬家|换老板|换负责人|加项目/],
+  ['变更', /经营范围.{0,6}(增加|变|改|加|扩)|变更|改名|更名|改名字|换名字|换地址|改地址|变地址|换法人|改法人|改经营范围|增加经营范围|加经营范围|迁址|搬家|换老板|换负责人|加项目/],
   ['设立', /设立|新办|新开|开(一)?(个|家|间)|开店|注册|申请(一)?个|办个|想办|开业|成立/],
 ];
 
@@ -171,4 +172,23 @@ export function rewriteQuery(text: string): string {
   let c = compact(text);
   for (const [re, to] of QUERY_REWRITES) c = c.replace(re, to);
   return c;
+}
+
+/** Words in an item's notes or conditions that show the knowledge does hold an "unheld" part for that item. */
+const HELD_IN_NOTES: Record<string, RegExp> = {
+  年检年审和有效期: /有效期|年检|年审/,
+  延续: /延续|期满|到期/,
+  补贴标准和金额: /\d+(\.\d+)?元/,
+  发放标准和金额: /\d+(\.\d+)?元/,
+  '面积、规模和距离标准': /平方米|面积|距离|米以上|米以内/,
+};
+
+/** The item's own note or condition that answers the part asked, when the knowledge has one. */
+export function heldNote(unheld: string, notes: string[], question = ''): string | null {
+  const re = HELD_IN_NOTES[unheld];
+  if (!re) return null;
+  // A number asked in a unit (有效期满几个工作日) must be in the note in that unit.
+  const unit = /(?:几|多少)(?:个)?(工作日|天|日|年|月)/.exec(compact(question))?.[1];
+  const units = unit === '天' || unit === '日' || unit === '工作日' ? '(日|天|工作日)' : unit;
+  return notes.find((n) => re.test(n) && (!units || new RegExp(`\\d+(个)?${units}`).test(n))) ?? null;
 }

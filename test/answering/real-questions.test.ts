@@ -114,6 +114,24 @@ describe('an aspect the knowledge does not hold gets an honest partial answer', 
   });
 });
 
+describe('what the knowledge does hold is not declined', () => {
+  it('leads with the item\'s own note when it answers the part asked (到期延续), and declines a number it does not hold', async () => {
+    const held = await say('held-1', '我在永安镇开了个小餐馆，食品经营许可证到期了怎么延续');
+    expect(firstLine(held)).toBe('ℹ️ 关于您问的：许可证有效期5年，到期前要申请延续。');
+    expect(held).toContain('✅ 永安镇可以办理「食品经营许可」');
+    const days = await engine.ask('食品经营许可证有效期满前几个工作日要申请延续');
+    expect(days.status).toBe('partial');
+    expect((await engine.ask('劳务派遣许可证到期前几天要申请延续')).answer.split('\n')[0]).toContain('到期前60日');
+  });
+
+  it('reads 经营范围怎么增加 as a change, and 年审 as a part the knowledge does not hold', async () => {
+    expect(firstLine(await say('held-2', '个体户营业执照经营范围怎么增加'))).toContain('「个体工商户变更登记」');
+    const r = await say('held-3', '货车年审在哪里');
+    expect(r).toContain('没有您问的年检年审和有效期');
+    expect(r).not.toContain('✅');
+  });
+});
+
 describe('several items in one question', () => {
   it('answers each item with its own status at the town; the one the town cannot do does not disappear', async () => {
     const r = await say('multi-1', '食品经营许可和烟草证永安都能办吗');
