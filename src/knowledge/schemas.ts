@@ -238,6 +238,8 @@ export const evalCaseSchema = z.strictObject({
   should_decline: z.boolean().optional(),
   /** Why it should be declined: the item, the aspect asked, or not a formality at all. */
   decline: z.enum(['item', 'aspect', 'scope']).optional(),
+  /** A condition stated in the question that changes the answer (per the item's notes). */
+  condition: z.string().optional(),
   note: z.string().optional(),
 });
 export const evalFileSchema = z.array(evalCaseSchema);
