@@ -175,15 +175,14 @@ export class Decider {
       // A known name inside it (食品经营许可证), or it inside a near candidate's name, is no near name.
       if (this.s.u.namedItems(name).some((n) => name.includes(compact(n.key)))) continue;
       if (cands.some((c) => this.s.matcher.keys[c.id]!.some((k) => compact(k).includes(name)))) continue;
-      // A name that sounds like a known one is a typo (林木采发), not another item.
-      if (this.s.loaded.homophones.correct(name)) continue;
       own ??= new Set(keys.flatMap((k) => [...bigramsOf(k)]));
       const core = m[1]!;
       // A pair of the name that this item lacks but other items' keys use: a different item of the same kind.
       const grams = [...bigramsOf(core)];
       const foreign = grams.filter((g) => !own!.has(g) && this.s.matcher.hasFeature(g));
       const shared = grams.filter((g) => own!.has(g));
-      if (foreign.length && shared.length) return name.replace(/证$/, '');
+      // A name that sounds like a known one is a typo (林木采发), not another item (checked last: it is the costly test).
+      if (foreign.length && shared.length && !this.s.loaded.homophones.correct(name)) return name.replace(/证$/, '');
     }
     return null;
   }

@@ -79,8 +79,8 @@ export class Engine implements Answerer {
   }
 
   /** Switches to a newly built index if there is one (also done before every question). */
-  refresh(_force = false): Promise<boolean> {
-    return this.holder.refresh();
+  refresh(force = false): Promise<boolean> {
+    return this.holder.refresh(force);
   }
 
   towns(): string[] {

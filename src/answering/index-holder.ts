@@ -2,10 +2,11 @@
 // immutable snapshot. A question takes the snapshot once and answers from it,
 // so a swap to a newly built index never mixes two indexes in one answer; the
 // next question after `kb build` returns sees the new one.
+import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Knowledge, ListEntry } from '../knowledge/load.ts';
 import type { DaibanEmbeddings } from '../retrieval/embeddings.ts';
-import type { IndexStore, LoadedIndex } from '../retrieval/index-store.ts';
+import { swapsInThisProcess, type IndexStore, type LoadedIndex } from '../retrieval/index-store.ts';
 import { Composer } from './compose.ts';
 import { ItemMatcher } from './confidence.ts';
 import { Replies } from './replies.ts';
@@ -58,16 +59,64 @@ export class Snapshot {
   }
 }
 
+/** How often CURRENT is read when the index folder cannot be watched. */
+const POLL_MS = 1000;
+
 export class IndexHolder {
   private snap: Snapshot | null = null;
   private loading: Promise<void> | null = null;
   private rejectedVersion: string | null = null;
+  /** Set when the index folder changed (a build in another process); checked before each question. */
+  private changed = true;
+  private watching = false;
+  private seenSwaps = -1;
+  private lastPoll = 0;
 
   constructor(
     private readonly store: IndexStore,
     private readonly embeddings: DaibanEmbeddings,
     private readonly opts: { ef: number; botName: string; logger?: Logger },
   ) {}
+
+  /**
+   * Watches the index folder so that a question only reads CURRENT when
+   * something changed there (a file read per question costs more than the
+   * rest of a cached answer under load). Without a watcher (unsupported file
+   * system) CURRENT is read at most every POLL_MS.
+   */
+  private watch(): void {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      fs.mkdirSync(this.store.root, { recursive: true });
+      const w = fs.watch(this.store.root, () => {
+        this.changed = true;
+      });
+      w.on('error', () => {
+        this.changed = true;
+        this.watching = false;
+      });
+      w.unref();
+    } catch {
+      this.watching = false;
+    }
+  }
+
+  /** Whether CURRENT may point elsewhere now. */
+  private mayHaveChanged(): boolean {
+    const swaps = swapsInThisProcess();
+    if (swaps !== this.seenSwaps) {
+      this.seenSwaps = swaps;
+      return true;
+    }
+    if (this.changed) return true;
+    const now = Date.now();
+    if (!this.watching && now - this.lastPoll >= POLL_MS) {
+      this.lastPoll = now;
+      return true;
+    }
+    return false;
+  }
 
   get current(): Snapshot {
     if (!this.snap) throw new Error('no knowledge index is loaded');
@@ -88,6 +137,7 @@ export class IndexHolder {
       throw new Error(`the index in ${loaded.dir} was built with ${loaded.manifest.embedding.model}, not ${this.embeddings.info.model}; rebuild it`);
     }
     this.snap = new Snapshot(loaded, this.opts.botName);
+    this.watch();
     return true;
   }
 
@@ -97,11 +147,13 @@ export class IndexHolder {
    * built with other embeddings, is ignored (logged) and the current one keeps
    * serving. Returns whether a switch happened.
    */
-  async refresh(): Promise<boolean> {
+  async refresh(force = false): Promise<boolean> {
     if (this.loading) {
       await this.loading;
       return false;
     }
+    if (!force && !this.mayHaveChanged()) return false;
+    this.changed = false;
     const version = this.store.currentVersion();
     if (!version || version === this.snap?.version || version === this.rejectedVersion) return false;
     let switched = false;
