@@ -12,6 +12,7 @@ import {
   actionOf,
   actionOfItem,
   ASPECT_DETAIL,
+  ASPECT_FIELD,
   aspectOf,
   followupRest,
   heldNote,
@@ -114,6 +115,20 @@ export class Decider {
       : { status: 'not_at_town', composed: withLead(c.notAtTown(item, null)) };
   }
 
+  /** The name of the field an aspect needs when this item lacks it (材料清单 …), or null. */
+  private missingField(aspect: Aspect | null, item: Item): string | null {
+    const name = aspect ? ASPECT_FIELD[aspect] : undefined;
+    if (!name) return null;
+    const has =
+      aspect === 'materials' ? item.materials.length > 0
+      : aspect === 'steps' ? item.steps.length > 0
+      : aspect === 'conditions' ? item.conditions.length > 0
+      : aspect === 'time' ? item.promised_limit !== undefined || item.legal_limit !== undefined
+      : aspect === 'basis' ? !!item.basis
+      : true;
+    return has ? null : name;
+  }
+
   /** The reply to one aspect of an item (材料, 时限, 网上办 …), or null for the whole card. */
   private aspectReply(aspect: Aspect | null, item: Item, town: Town | null, composed: Composed): string | null {
     if (!aspect || aspect === 'can') return null;
@@ -146,6 +161,11 @@ export class Decider {
     }
     const item = items[0]!;
     const { status, composed } = this.card(item, town, question);
+    const missing = this.missingField(aspect, item);
+    if (missing) {
+      const answer = this.s.replies.partial(item, missing, town);
+      return this.result('partial', town, [this.match(item, town, 1)], { answer, followups: composed.followups }, { unheld: missing, topic: next({}) });
+    }
     const answer = this.aspectReply(aspect, item, town, composed) ?? composed.answer;
     return this.result(status, town, [this.match(item, town, 1)], { answer, followups: composed.followups }, { topic: next({}) });
   }
@@ -369,6 +389,9 @@ export class Decider {
     }
     // The asked part is not in the knowledge (tax rate, penalty, subsidy amount …).
     if (unheld) return this.result('partial', town, matches, replies.partial(item, unheld, town), { unheld, topic: this.topicOf([item], town, aspect) });
+    // The aspect asked is a field this item does not have in the knowledge (no materials list …).
+    const missing = this.missingField(aspect, item);
+    if (missing) return this.result('partial', town, matches, replies.partial(item, missing, town), { unheld: missing, topic: this.topicOf([item], town, aspect) });
     // Storage stated where the town's licence is for no storage: the rule for storage leads.
     if (statesStorage(raw) && /无仓储|不带储存/.test(item.name)) {
       const note = storageNote(item);

@@ -192,3 +192,12 @@ export function heldNote(unheld: string, notes: string[], question = ''): string
   const units = unit === '天' || unit === '日' || unit === '工作日' ? '(日|天|工作日)' : unit;
   return notes.find((n) => re.test(n) && (!units || new RegExp(`\\d+(个)?${units}`).test(n))) ?? null;
 }
+
+/** The aspect's field the item must have for the knowledge to answer it, by name for the reply. */
+export const ASPECT_FIELD: Partial<Record<Aspect, string>> = {
+  materials: '材料清单',
+  steps: '办理流程',
+  conditions: '办理条件',
+  time: '办理时限',
+  basis: '办理依据',
+};
