@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import { DependencyError } from '../errors.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -31,6 +31,32 @@ export interface OpenedDatabase {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** How long a SQLite writer waits for another process's write lock. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * SQLite write transactions take the write lock up front (BEGIN IMMEDIATE):
+ * a deferred transaction that reads first and writes later can fail with
+ * "database is locked" at the write when another process wrote in between,
+ * without the busy timeout helping. IMMEDIATE waits (busy_timeout) instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabase> {
   let opened: OpenedDatabase;
   if (opts.databaseUrl) {
@@ -56,20 +82,25 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
       max: 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
+    // An idle client losing its connection emits 'error' on the pool; without a
+    // listener that kills the process. The next query gets a fresh connection.
+    pool.on('error', () => undefined);
     opened = { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', ...(schema ? { schema } : {}) };
   } else {
     fs.mkdirSync(path.dirname(path.resolve(opts.sqlitePath)), { recursive: true });
     let sqlite: SQLite.Database;
     try {
-      sqlite = new SQLite(opts.sqlitePath);
+      sqlite = new SQLite(opts.sqlitePath, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+      // The busy timeout first: switching to WAL needs a lock another process
+      // starting at the same moment may hold.
+      sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('foreign_keys = ON');
-      sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('synchronous = FULL'); // a committed ticket survives power loss too
     } catch (err) {
       throw new DependencyError('SQLite', `无法打开数据库文件 ${opts.sqlitePath}：${(err as Error).message}。请检查 DATA_DIR 是否可写。`, { cause: err });
     }
-    opened = { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+    opened = { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
   }
   try {
     if (opened.dialect === 'postgres' && !opened.schema) {
@@ -86,14 +117,60 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
   return opened;
 }
 
-/** Applies pending migrations; throws with the failing migration's name. */
-export async function migrate({ db, dialect, schema }: OpenedDatabase): Promise<string[]> {
+/**
+ * Applies pending migrations under a lock, so processes starting at once all
+ * succeed (one migrates, the others find it done); throws with the failing
+ * migration's name. SQLite: the whole run is one BEGIN IMMEDIATE transaction
+ * (DDL is transactional there). PostgreSQL: a session advisory lock held on
+ * one connection for the run.
+ */
+export async function migrate(opened: OpenedDatabase): Promise<string[]> {
+  // Kysely's migrator finds its tables by introspecting every schema; on a
+  // shared PostgreSQL, a schema dropped by someone else during that scan fails
+  // it ("schema … does not exist"). A second look succeeds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateLocked(opened);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+async function migrateLocked(opened: OpenedDatabase): Promise<string[]> {
+  const { db, dialect } = opened;
+  if (dialect === 'sqlite') {
+    return db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const applied = await runMigrator(conn, opened, true);
+        await sql`commit`.execute(conn);
+        return applied;
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(hashtext('daiban-migrations'))`.execute(conn);
+    try {
+      return await runMigrator(conn, opened, false);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext('daiban-migrations'))`.execute(conn);
+    }
+  });
+}
+
+async function runMigrator(db: Kysely<Database>, { dialect, schema }: OpenedDatabase, inOuterTransaction: boolean): Promise<string[]> {
   // Kysely looks for its bookkeeping tables by introspection across schemas:
   // name the schema explicitly so another schema's tables are not mistaken for ours.
   const migrator = new Migrator({
     db,
     provider: migrationProvider(dialect),
     ...(schema ? { migrationTableSchema: schema } : {}),
+    ...(inOuterTransaction ? { disableTransactions: true } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

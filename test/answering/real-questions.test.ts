@@ -1,15 +1,16 @@
 // The failure classes of issue 11, asked the way a new user asks them, through
-// the assistant's handleMessage with the real answering core on the bundled
-// sample knowledge (conversation classes in a private chat and in a group).
+// the app's turn pipeline (app.handle, the one entry every channel calls) with
+// the real answering core on the bundled sample knowledge (conversation classes
+// in a private chat and in a group).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAssistant, type Assistant } from '../../src/assistant/assistant.ts';
-import type { IncomingMessage } from '../../src/assistant/types.ts';
+import { createApp, type App } from '../../src/app.ts';
+import type { Inbound } from '../../src/core/messages.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { openAnswerer, type Engine } from '../../src/answering/engine.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { UnansweredEntry, UnansweredRepo } from '../../src/store/types.ts';
-import { memoryStore } from '../assistant/fakes.ts';
+import { memoryStore } from '../app/fakes.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
 const KNOWLEDGE = path.resolve(import.meta.dirname, '../../knowledge');
@@ -28,14 +29,14 @@ class MemoryUnanswered implements UnansweredRepo {
 }
 
 let engine: Engine & { close(): Promise<void> };
-let assistant: Assistant;
+let app: App;
 const unanswered = new MemoryUnanswered();
 let n = 0;
 
 beforeAll(async () => {
   const config = loadConfig({ KNOWLEDGE_DIR: KNOWLEDGE, DATA_DIR: tempDir('daiban-real-q-') });
   engine = await openAnswerer(config, { unanswered });
-  assistant = createAssistant({ config, answerer: engine, store: memoryStore(), logger: silentLogger(), clock: () => now });
+  app = createApp(config, { answerer: engine, store: memoryStore(), logger: silentLogger(), clock: () => now });
 });
 afterAll(async () => {
   await engine.close();
@@ -43,15 +44,27 @@ afterAll(async () => {
 
 /** A private-chat message from one person (each test uses its own person, so topics do not leak). */
 const say = async (who: string, text: string): Promise<string> => {
-  const msg: IncomingMessage = { id: `m${++n}`, chatId: who, chatType: 'private', senderId: who, senderName: who, text, mentioned: false, timestamp: (now += 60_000) };
-  const replies = await assistant.handleMessage(msg);
-  return replies.map((r) => r.text).join('\n');
+  const msg: Inbound = {
+    id: `m${++n}`,
+    chat: { channel: 'test', kind: 'direct', id: who },
+    sender: { channel: 'test', id: who, name: who },
+    text,
+    mentioned: false,
+    timestamp: (now += 60_000),
+  };
+  return (await app.handle(msg)).map((r) => r.text).join('\n');
 };
 /** A group message addressed to the bot. */
 const inGroup = async (who: string, text: string): Promise<string> => {
-  const msg: IncomingMessage = { id: `g${++n}`, chatId: 'shop-owners@chatroom', chatType: 'group', senderId: who, senderName: who, text, mentioned: true, timestamp: (now += 60_000) };
-  const replies = await assistant.handleMessage(msg);
-  return replies.map((r) => r.text).join('\n');
+  const msg: Inbound = {
+    id: `g${++n}`,
+    chat: { channel: 'test', kind: 'group', id: 'shop-owners@chatroom' },
+    sender: { channel: 'test', id: who, name: who },
+    text,
+    mentioned: true,
+    timestamp: (now += 60_000),
+  };
+  return (await app.handle(msg)).map((r) => r.text).join('\n');
 };
 const firstLine = (s: string) => s.split('\n')[0]!;
 
