@@ -131,6 +131,10 @@ export function registerOnboarding(kb: Command, ctx: CliContext): void {
         const target = c.target === 'basis' ? '依据（写进事项草稿）' : c.target === 'child' ? '事项名称（子项）' : c.target;
         io.stdout(`  ${c.header} → ${c.target === '备注' && c.header !== '备注' ? '并入备注' : target}\n`);
       }
+      if (result.genericBodies.length) {
+        const written = result.rows.some((r) => r.values.承办机构);
+        io.stdout(`  （${result.genericBodies.map((b) => `「${b}」`).join('、')}不是具体机构，这些行的值并入备注${written ? '；其余行写进承办机构列' : '，没有写承办机构列'}）\n`);
+      }
       if (result.columns.some((c) => c.target === '备注' && c.header !== '备注')) {
         io.stdout(`（认识的列名：${ACCEPTED_HEADERS.join('、')}）\n`);
       }
