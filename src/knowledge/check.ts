@@ -62,6 +62,16 @@ export function crossCheck(k: Knowledge): Problem[] {
     return hint ? `${message}，${hint}` : message;
   };
 
+  // One-character aliases (甲, 某) match far too much of any question.
+  for (const a of k.regions.county.aliases ?? []) {
+    if ([...a].length < 2) warn(regionsOrigin, 'county.aliases', `县的简称「${a}」只有一个字，会误配很多问题`, '简称至少两个字，或删掉它');
+  }
+  for (const town of k.regions.towns) {
+    for (const a of town.aliases) {
+      if ([...a].length < 2) warn(regionsOrigin, 'towns.aliases', `「${town.name}」的简称「${a}」只有一个字，会误配很多问题`, '简称至少两个字，或删掉它');
+    }
+  }
+
   // Towns: unique names and aliases, not colliding with the county.
   const townKeys = new Map<string, string>();
   for (const town of k.regions.towns) {

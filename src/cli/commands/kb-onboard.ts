@@ -16,6 +16,8 @@ import type { CliContext } from '../main.ts';
 const townKind = (name: string): '镇' | '乡' | '街道' =>
   name.endsWith('街道') || name.endsWith('街道办事处') ? '街道' : name.endsWith('乡') ? '乡' : '镇';
 const shortName = (name: string): string => name.replace(/(街道办事处|街道|镇|乡)$/, '');
+/** A one-character alias (甲, 某) would match far too much text: none is written. */
+const usableAlias = (alias: string, name: string): boolean => [...alias].length >= 2 && alias !== name;
 
 const splitList = (values: string[] | undefined): string[] =>
   (values ?? []).flatMap((v) => v.split(/[、,，;；\s]+/)).map((v) => toSimplified(v.trim())).filter(Boolean);
@@ -24,13 +26,13 @@ const splitList = (values: string[] | undefined): string[] =>
 export function initFiles(opts: { county: string; towns: string[]; prefecture?: string; province?: string; hotline?: string }): Record<string, string> {
   const county: Record<string, unknown> = { name: opts.county };
   const short = opts.county.replace(/(自治县|县|市|区|旗)$/, '');
-  if (short && short !== opts.county) county.aliases = [short];
+  if (usableAlias(short, opts.county)) county.aliases = [short];
   if (opts.prefecture) county.prefecture = opts.prefecture;
   if (opts.province) county.province = opts.province;
   if (opts.hotline) county.hotline = opts.hotline;
   const regions = {
     county,
-    towns: opts.towns.map((t) => ({ name: t, kind: townKind(t), ...(shortName(t) && shortName(t) !== t ? { aliases: [shortName(t)] } : {}) })),
+    towns: opts.towns.map((t) => ({ name: t, kind: townKind(t), ...(usableAlias(shortName(t), t) ? { aliases: [shortName(t)] } : {}) })),
   };
   return {
     'regions.yaml':
