@@ -615,7 +615,8 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       inbound,
       via: decision.via,
       staff,
-      town: await chatTown(inbound),
+      // The chat's town (bound group, staff group), else the one the channel knows (a 微信客服 link opened for a town).
+      town: (await chatTown(inbound)) ?? (inbound.context?.town ? answerer.resolveTown(inbound.context.town) : null),
       now,
       mode,
       record,
