@@ -514,6 +514,9 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     help: async (t) => [
       replyTo(t.inbound, T.helpText(config.botName) + (t.dialog ? `\n${T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog))}` : '')),
     ],
+    greeting: async (t) => [
+      replyTo(t.inbound, T.helpText(config.botName) + (t.dialog ? `\n${T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog))}` : '')),
+    ],
     proxy_request: (t) => proxyRequest(t, parseProxyRequest(t.msg.text)!.rest),
     rate,
     clerk_message: clerkMessage,
