@@ -523,7 +523,9 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     thanks: async (t) => [replyTo(t.inbound, T.YOU_ARE_WELCOME)],
     confirm_again: async (t) => (await viaDesk(t)) ?? plainQuestion(t),
     dialog_question: dialogQuestionRoute,
-    dialog_step: async (t) => (await viaDesk(t)) ?? plainQuestion(t),
+    // The desk takes the answer; should it decline, the dialog's question is asked again (a dialog answer is never sent to the answering core).
+    dialog_step: async (t) =>
+      (await viaDesk(t)) ?? (t.dialog ? [replyTo(t.inbound, T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog)))] : plainQuestion(t)),
     clerk_question: clerkQuestion,
     unclaimed_note: async (t) => {
       const ticket = t.tickets.find((x) => x.status === 'registered');
