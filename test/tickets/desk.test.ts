@@ -520,3 +520,29 @@ describe.each(list)('ticket desk on another channel ($name)', (backend) => {
     }
   });
 });
+
+describe.each(list)('ticket desk tick through the outbox ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('with tickQueues, SLA reminders are queued with their record and not returned', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    let now = new Date('2026-11-27T02:00:00Z');
+    const store = await backend.open(undefined, () => now);
+    try {
+      const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock: () => now, tickQueues: true });
+      const owner = { isStaff: false, town: null };
+      await desk.startRequest(privateMsg(OWNER, '帮我办'), { items: ['食品经营许可'], town: '永安镇' });
+      await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 无 张三 13812345678'), owner);
+      await desk.handle(privateMsg(OWNER, '无'), owner);
+      await desk.handle(privateMsg(OWNER, '确认'), owner);
+      now = new Date('2026-11-27T08:30:00Z');
+      expect(await desk.tick(now)).toEqual([]);
+      const queued = (await store.outbox.list()).filter((r) => r.kind === 'sla_unclaimed');
+      expect(queued.map((r) => r.message.to.id)).toEqual([STAFF_ROOM]);
+      expect(await desk.tick(now)).toEqual([]);
+      expect((await store.outbox.list()).filter((r) => r.kind === 'sla_unclaimed')).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
