@@ -540,7 +540,7 @@ export class Engine implements Answerer {
         return this.result('town_info', null, [], this.composer.townInfo([{ town: county, fact: CENTRE_FACT }]));
       }
       let facts = u.facts(raw, factTowns);
-      // A distinctive fact of another town (吹哨报到 asked in a 永安镇 group) is still worth answering.
+      // A distinctive fact of another town (吹哨报到 asked in another town's group) is still worth answering.
       if (!facts.length && !named.length) facts = u.facts(raw, this.knowledge.regions.towns).filter((f) => f.score >= 4);
       const strongest = facts[0]?.score ?? 0;
       if (facts.length && (conf < MIN_CONFIDENCE ? townKnown || strongest >= 3 : strongest >= 4)) {

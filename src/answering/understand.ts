@@ -1,5 +1,6 @@
 // Understanding a question: which town, which intent, which scenario, which
 // town facts, and which catalogue names are written out in it.
+import { stripCountyName } from '../knowledge/facts.ts';
 import type { Knowledge } from '../knowledge/load.ts';
 import type { Fact, Scenario, Town } from '../knowledge/schemas.ts';
 import { KnowledgeIndex } from '../knowledge/check.ts';
@@ -101,7 +102,7 @@ const SCENARIO_ASK = /(要|需要|得|该)(办|审批|申请)(哪些|什么|啥|
 
 /** The question is about a service centre itself: a centre noun, or its address, hours or phone. */
 const CENTRE_WORDS = /服务中心|政务中心|办事大厅|便民服务|大厅|窗口|地址|上班|几点|办公时间|开门|周末|周六|周日|电话/;
-/** The county's own centre is meant (浏阳市政务服务中心, 市政务中心, 市民中心). */
+/** The county's own centre is meant (某某县政务服务中心, 市政务中心, 市民中心). */
 const COUNTY_CENTRE = /(市|县)(政务服务中心|政务中心|政务大厅|民中心|行政服务中心)/;
 /** A place named like a town (古港镇, 某某乡, 某某街道) or the prefecture. */
 const PLACE = /[\u4e00-\u9fff]{2}(镇|乡)|[\u4e00-\u9fff]{2,3}街道/g;
@@ -165,7 +166,7 @@ export class Understander {
   withoutTowns(text: string): string {
     let c = compact(text);
     for (const { key } of this.townsIn(text)) c = c.replace(key, ' ');
-    return c.replace(/浏阳市?/g, ' ');
+    return stripCountyName(c, this.k.regions);
   }
 
   /** Item ids whose name, alias or synonym is written in the text, longest first, with the matched key. */

@@ -10,6 +10,7 @@ import { evalFileSchema, type EvalCase } from '../../knowledge/schemas.ts';
 import { toSimplified } from '../../text/normalize.ts';
 import type { CliContext } from '../main.ts';
 import { openRuntime } from '../runtime.ts';
+import { previewIO } from './ask.ts';
 
 /** Reads eval cases from the given files, or every file in <knowledge>/eval. */
 export function readEvalCases(knowledgeDir: string, files?: string[]): (EvalCase & { origin: { file: string } })[] {
@@ -46,10 +47,12 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .description('在 knowledge/eval/ 的问题集上评测：Hit@1、Hit@3、MRR、状态准确率、可办性准确率')
     .option('--file <files...>', '只评测这些文件')
     .option('--json', '以 JSON 输出')
-    .action(async (opts: { file?: string[]; json?: boolean }) => {
-      const { io } = ctx;
-      // Eval runs must not fill the unanswered log that maintainers read.
-      const rt = await openRuntime(io, { recordUnanswered: false });
+    .option('--dir <path>', '评测另一个知识库目录（用它自己的 eval/；索引缓存在临时目录）')
+    .option('--log-unanswered', '把没答上来的问题记入未答日志（默认不记）')
+    .action(async (opts: { file?: string[]; json?: boolean; dir?: string; logUnanswered?: boolean }) => {
+      const io = opts.dir ? previewIO(ctx.io, opts.dir) : ctx.io;
+      // Eval runs must not fill the unanswered log that maintainers read, unless asked.
+      const rt = await openRuntime(io, { recordUnanswered: !!opts.logUnanswered });
       try {
         const cases = readEvalCases(rt.config.knowledgeDir, opts.file?.map((f) => path.resolve(io.cwd, f)));
         const fused = await runEval(rt.engine, cases, 'fused');
