@@ -284,9 +284,13 @@ export const STATUSES = [
   'abolished',
   'scenario',
   'town_info',
+  /** The item is known but the asked part (tax rate, penalty, a missing action) is not in the knowledge. */
+  'partial',
   'no_match',
   'out_of_scope',
   'help',
+  /** Thanks, acknowledgements and goodbyes. */
+  'smalltalk',
   'proxy_request',
   'ticket_query',
 ] as const;
@@ -304,6 +308,17 @@ export const evalCaseSchema = z.strictObject({
   items: z.array(nonEmpty).default([]),
   /** Whether the first expected item is available at the resolved town. */
   at_town: z.boolean().optional(),
+  /** Real-question sets (knowledge/eval/real/): where the question was found. */
+  source: z.string().optional(),
+  /** Every acceptable status (includes status). */
+  statuses: z.array(z.enum(STATUSES)).optional(),
+  /** The knowledge cannot answer what is asked: no item card is the right reply. */
+  should_decline: z.boolean().optional(),
+  /** Why it should be declined: the item, the aspect asked, or not a formality at all. */
+  decline: z.enum(['item', 'aspect', 'scope']).optional(),
+  /** A condition stated in the question that changes the answer (per the item's notes). */
+  condition: z.string().optional(),
+  note: z.string().optional(),
 });
 export const evalFileSchema = z.array(evalCaseSchema);
 export type EvalCase = z.infer<typeof evalCaseSchema>;

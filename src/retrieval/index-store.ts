@@ -114,6 +114,10 @@ export function diffManifests(prev: Manifest | null, next: Manifest): ItemChange
 }
 
 /** The folder holding CURRENT and the built index folders. */
+/** How many times a build in this process has swapped CURRENT (cheap change check for engines here). */
+let localSwaps = 0;
+export const swapsInThisProcess = (): number => localSwaps;
+
 export class IndexStore {
   constructor(readonly root: string) {}
 
@@ -220,6 +224,7 @@ export class IndexStore {
     const pointerTmp = `${this.pointer}.${process.pid}.tmp`;
     fs.writeFileSync(pointerTmp, name + '\n');
     fs.renameSync(pointerTmp, this.pointer);
+    localSwaps++;
     onProgress?.({ stage: '写入索引', done: 1, total: 1 });
     this.prune(name);
     return { dir, manifest, changes: diffManifests(previous, manifest), knowledge };

@@ -20,6 +20,8 @@ export const toJson = (r: AnswerResult, ms: number) => ({
   answer: r.answer,
   ms: Math.round(ms * 1000) / 1000,
   ...(r.scenario ? { scenario: r.scenario } : {}),
+  ...(r.unheld ? { unheld: r.unheld } : {}),
+  ...(r.topic ? { topic: r.topic } : {}),
   path: r.path,
 });
 
