@@ -14,7 +14,7 @@ const ASPECT_WORDS: [Aspect, RegExp][] = [
   ['visits', /本人|亲自|自己去|要去吗|要到场|到场|到现场|跑几(次|趟)|跑(一|1)?(次|趟)|代理人|委托(别人|他人|家人)|别人(代|帮)我?(办|去)|家人代/],
   ['time', /多久|几天|多长时间|好多天|多少天|时限|期限|多快|几个工作日|什么时候(能)?(办好|拿到|下来|出证)|能办好|办好要|快不快|当天|当场/],
   ['fee', /收费|费用|多少钱|要钱|钱不|要不要钱|免费|花多少|交钱|几多钱|收钱|给钱|工本费/],
-  ['materials', /材料|资料|带什么|带啥|带些|准备什么|准备啥|准备些|要什么东西|要些什么|么子|证件|复印件|身份证要/],
+  ['materials', /材料|资料|带什么|带啥|带些|准备什么|准备啥|准备些|要什么东西|要些什么|么子材料|带么子|准备么子|证件|复印件|身份证要/],
   ['steps', /流程|步骤|怎么办理|怎么办|怎么弄|怎么搞|程序|怎么申请|如何办理|如何申请|咋办|咋个办|咋弄|咋个弄|怎样办|么样办|怎么个办法/],
   ['basis', /依据|法律|法规|哪条规定|出处|政策文件|文件规定/],
   ['who', /谁(审批|批|负责|决定|来批|管|说了算)|哪个部门|哪个单位|什么部门|哪家单位/],
@@ -63,7 +63,8 @@ const UNHELD: [string, RegExp][] = [
 
 /** The part of an item the question asks that the knowledge never records (tax rate, penalty …), or null. */
 export function unheldAspect(text: string, itemName?: string): string | null {
-  const c = compact(text);
+  // The item's own name is not a part asked: 「…所列情形的处罚」 names a penalty power, it does not ask the amount.
+  const c = itemName ? compact(text).split(compact(itemName)).join(' ') : compact(text);
   for (const [name, re] of UNHELD) if (re.test(c)) return name;
   // 「低保多少钱」: for a benefit, "how much" is the amount paid out, which the knowledge does not hold.
   if (itemName && /补贴|津贴|扶助金|救助|保障|补助|待遇|保险金|养老/.test(itemName) && /多少钱|多少|几多钱|标准/.test(c)) return '发放标准和金额';
@@ -144,7 +145,7 @@ export function isForeign(text: string): boolean {
   return !/[\u3400-\u9fff]/.test(t) && (t.match(/[a-z]{2,}/gi)?.length ?? 0) >= 2;
 }
 
-/** Filler around a bare town reply or a follow-up (我是大瑶的, 那镇头呢, 在永安). */
+/** Filler around a bare town reply or a follow-up (我是大瑶的, 那镇头呢, 在某镇). */
 const FILLER = /我们?是|我们?在|我们?这边|我们?这里|我们?属于|属于|在|住在|的|那么?|呢|啊|呀|哦|吧|咯|嘞|撒|啵|嘛|那边|这边|镇上|街道上|那里|这里|如果|要是|换成|换到|改成|去|到|呢|\?|？|。|，|,|!|！|\s/g;
 
 /** The text says nothing once a town name and filler are taken out (「大瑶镇」「我是大瑶的」「那镇头呢」). */
