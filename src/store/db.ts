@@ -3,7 +3,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type PostgresPool,
+  type PostgresPoolClient,
+} from 'kysely';
+import type pgTypes from 'pg';
 import { DependencyError } from '../errors.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -20,7 +33,31 @@ export interface DatabaseOptions {
    * search_path. Tests use one per run so parallel runs do not collide.
    */
   pgSchema?: string;
+  /** PostgreSQL timeouts (defaults: DEFAULT_PG_TIMEOUTS). */
+  pgTimeouts?: Partial<PgTimeouts>;
+  /**
+   * Called with errors of idle PostgreSQL connections (the server went away).
+   * They never crash the process; the next query reconnects or fails with a
+   * DependencyError. Default: ignored.
+   */
+  onPoolError?: (err: Error) => void;
+  /** SQLite: how long a writer waits for another process's lock (default 5000 ms). */
+  sqliteBusyTimeoutMs?: number;
 }
+
+export interface PgTimeouts {
+  /** Opening a connection (TCP + startup), and waiting for a free pooled one. */
+  connectMs: number;
+  /** Client side: a query with no answer from the server fails after this (a hung link). */
+  queryMs: number;
+  /** Server side statement_timeout (a slow statement is cancelled). */
+  statementMs: number;
+  /** Server side: a transaction left idle this long is ended (its locks freed). */
+  idleInTransactionMs: number;
+}
+
+/** Chosen so that a message is answered or apologised within 10 s while the database hangs. */
+export const DEFAULT_PG_TIMEOUTS: PgTimeouts = { connectMs: 3000, queryMs: 5000, statementMs: 4500, idleInTransactionMs: 15000 };
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
@@ -41,35 +78,55 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
       throw new DependencyError('PostgreSQL', `schema 名不合法：${schema}`);
     }
     if (schema) {
-      const client = new pg.Client({ connectionString: opts.databaseUrl });
+      const client = new pg.Client({ connectionString: opts.databaseUrl, connectionTimeoutMillis: opts.pgTimeouts?.connectMs ?? DEFAULT_PG_TIMEOUTS.connectMs });
+      client.on('error', () => undefined);
       try {
         await client.connect();
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        // Two processes creating it at once: the loser sees a unique violation; the schema exists.
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: { code?: string }) => {
+          if (err.code !== '23505' && err.code !== '42P06') throw err;
+        });
       } catch (err) {
         throw new DependencyError('PostgreSQL', `无法连接或建 schema（${redactUrl(opts.databaseUrl)}）：${(err as Error).message}。请检查 DATABASE_URL 和数据库是否在运行。`, { cause: err });
       } finally {
         await client.end().catch(() => undefined);
       }
     }
+    const t = { ...DEFAULT_PG_TIMEOUTS, ...opts.pgTimeouts };
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: 10,
+      connectionTimeoutMillis: t.connectMs,
+      query_timeout: t.queryMs,
+      statement_timeout: t.statementMs,
+      idle_in_transaction_session_timeout: t.idleInTransactionMs,
+      keepAlive: true,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    opened = { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', ...(schema ? { schema } : {}) };
+    // Without a listener, an idle client losing its connection throws from an
+    // EventEmitter and kills the process.
+    const onPoolError = opts.onPoolError ?? (() => undefined);
+    pool.on('error', (err) => onPoolError(err));
+    opened = {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, redactUrl(opts.databaseUrl), onPoolError) }) }),
+      dialect: 'postgres',
+      ...(schema ? { schema } : {}),
+    };
   } else {
-    fs.mkdirSync(path.dirname(path.resolve(opts.sqlitePath)), { recursive: true });
     let sqlite: SQLite.Database;
     try {
-      sqlite = new SQLite(opts.sqlitePath);
+      ensurePrivateDir(path.dirname(path.resolve(opts.sqlitePath)));
+      sqlite = openPrivateSqlite(opts.sqlitePath);
+      // First: every later statement (even switching to WAL) waits for another process's lock.
+      sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.sqliteBusyTimeoutMs ?? 5000))}`);
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('foreign_keys = ON');
-      sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('synchronous = FULL'); // a committed ticket survives power loss too
+      protectSqliteFiles(opts.sqlitePath);
     } catch (err) {
       throw new DependencyError('SQLite', `无法打开数据库文件 ${opts.sqlitePath}：${(err as Error).message}。请检查 DATA_DIR 是否可写。`, { cause: err });
     }
-    opened = { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+    opened = { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
   }
   try {
     if (opened.dialect === 'postgres' && !opened.schema) {
@@ -87,7 +144,22 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
 }
 
 /** Applies pending migrations; throws with the failing migration's name. */
-export async function migrate({ db, dialect, schema }: OpenedDatabase): Promise<string[]> {
+export async function migrate(opened: OpenedDatabase): Promise<string[]> {
+  // Two processes starting at once: PostgreSQL serialises them with an advisory
+  // lock inside Kysely's migrator; SQLite with BEGIN IMMEDIATE and the busy
+  // timeout. What is left is the race on creating the bookkeeping tables (both
+  // see them missing, one create fails): a second attempt finds them made.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(opened);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.floor(Math.random() * 50)));
+    }
+  }
+}
+
+async function migrateOnce({ db, dialect, schema }: OpenedDatabase): Promise<string[]> {
   // Kysely looks for its bookkeeping tables by introspection across schemas:
   // name the schema explicitly so another schema's tables are not mistaken for ours.
   const migrator = new Migrator({
@@ -107,4 +179,135 @@ export async function migrate({ db, dialect, schema }: OpenedDatabase): Promise<
 /** postgres://user:secret@host/db → postgres://user:***@host/db */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+// ---------------------------------------------------------------------------
+// Files: the database holds personal data, so only its owner may read it.
+
+/** Creates the directory 0700 (and tightens it if it exists and is ours). */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  tighten(dir, 0o700);
+}
+
+function tighten(file: string, mode: number): void {
+  try {
+    const st = fs.statSync(file);
+    if ((st.mode & 0o777) !== mode && (process.getuid === undefined || st.uid === process.getuid())) fs.chmodSync(file, mode);
+  } catch {
+    // Missing, or not ours: nothing to tighten.
+  }
+}
+
+/** Opens (creating 0600 when missing) the SQLite file. */
+function openPrivateSqlite(file: string): SQLite.Database {
+  if (file !== ':memory:' && !fs.existsSync(file)) {
+    // Create it 0600 before SQLite does (SQLite would use 0644 under the usual umask).
+    try {
+      fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return new SQLite(file);
+}
+
+/** The database file and its WAL/shm companions: 0600. */
+export function protectSqliteFiles(file: string): void {
+  if (file === ':memory:') return;
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) tighten(f, 0o600);
+}
+
+// ---------------------------------------------------------------------------
+// SQLite: every transaction takes the write lock up front.
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: a deferred transaction that reads
+ * and then writes cannot wait for another process's lock (SQLite answers
+ * "database is locked" at once to avoid a deadlock); an immediate one waits
+ * up to the busy timeout when it begins. Every transaction in the store writes.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly cfg: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(cfg);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.cfg);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL: lost or hung connections become a DependencyError.
+
+/** SQLSTATE classes that mean the database, not the statement, is at fault. */
+const DEPENDENCY_SQLSTATE = /^(08|53|57|58|XX)/;
+
+/** True for errors of the link or server (refused, reset, timed out, shut down), false for SQL errors. */
+export function isConnectionFailure(err: unknown): boolean {
+  if (err instanceof DependencyError) return true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return DEPENDENCY_SQLSTATE.test(code);
+  // pg's own errors carry no SQLSTATE: ECONNREFUSED, ECONNRESET, "Connection terminated",
+  // "timeout exceeded when trying to connect", "Query read timeout", "Client has encountered a connection error".
+  return true;
+}
+
+function dependencyError(err: unknown, where: string): unknown {
+  if (!isConnectionFailure(err) || err instanceof DependencyError) return err;
+  const msg = (err as Error).message || String(err);
+  return new DependencyError('PostgreSQL', `数据库暂时不可用（${where}）：${msg}`, { cause: err });
+}
+
+/**
+ * The pool Kysely uses: connection failures and timeouts surface as a typed
+ * DependencyError (the caller apologises), and a client whose query failed
+ * that way is discarded, not reused (a timed-out query may still be pending on it).
+ */
+function guardedPool(pool: pgTypes.Pool, where: string, onError: (err: Error) => void): PostgresPool {
+  // pg-pool listens for errors only while a client is idle; a checked-out
+  // client whose socket fails between queries would otherwise throw.
+  const listening = new WeakSet<pgTypes.PoolClient>();
+  const brokenClients = new WeakSet<pgTypes.PoolClient>();
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      let client: pgTypes.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw dependencyError(err, where);
+      }
+      if (!listening.has(client)) {
+        listening.add(client);
+        client.on('error', (err) => {
+          brokenClients.add(client);
+          onError(err);
+        });
+      }
+      let broken = false;
+      const guarded = {
+        query(...args: unknown[]) {
+          const r = (client.query as (...a: unknown[]) => unknown)(...args);
+          if (r && typeof (r as Promise<unknown>).then === 'function') {
+            return (r as Promise<unknown>).catch((err: unknown) => {
+              if (isConnectionFailure(err)) broken = true;
+              throw dependencyError(err, where);
+            });
+          }
+          return r; // a cursor
+        },
+        release(destroy?: boolean) {
+          client.release(destroy || broken || brokenClients.has(client) ? true : undefined);
+        },
+      };
+      return guarded as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
 }
