@@ -242,6 +242,7 @@ export class LlmAnswerer implements Answerer {
       ...(item.conditions.length ? { conditions: item.conditions.slice(0, 5) } : {}),
       ...(item.notes.length ? { notes: item.notes.slice(0, 3) } : {}),
       townsThatCanHandle: at.map((x) => ({ town: x.town, mode: x.entry!.下放方式, ...(x.entry!.窗口 ? { window: x.entry!.窗口 } : {}) })),
+      ...(at.length ? { townsThatCannot: this.engine.towns().filter((t) => !at.some((x) => x.town === t)) } : {}),
     };
     if (town) {
       facts.atTown = {
