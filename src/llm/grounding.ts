@@ -232,7 +232,7 @@ const RE_CANNOT =
 /** "Abolished / no longer needed". */
 const RE_ABOLISHED = /已(?:经)?(?:被)?(?:取消|废止|停止|撤销|停办)|(?:不用|无需|不需要|不必|无须)(?:再)?(?:办理|办)|不再需要|不再办理|停办/;
 /** "Can be handled". Negated spans are removed before this is tried. */
-const RE_CAN = /(?:可以|可|能|能够|就能|也能|也可以|即可|直接|均可|都能|都可以)(?:在[^，。；]{0,12})?(?:办理|办|受理|申请|承接)|已(?:经)?下放|承接了/;
+const RE_CAN = /(?:可以|可|能|能够|就能|也能|也可以|即可|直接|均可|都能|都可以)(?:在[^，。；]{0,30}?)?(?:办理|办|受理|申请|承接)|已(?:经)?下放|承接了/;
 
 /** Claims that the formality is done online or without visiting. */
 const ONLINE_CLAIMS: { re: RegExp; allowedBy: RegExp }[] = [
@@ -344,7 +344,7 @@ export class Grounder {
     }
 
     // The conclusion: can / cannot / abolished, as the template says.
-    const verdict = checkConclusion(reply, input.conclusion, input.town ? canon(input.town) : null);
+    const verdict = checkConclusion(reply, input.conclusion, input.town ? canon(input.town) : null, source);
     if (verdict) return verdict;
 
     // Online and without visits: only when the facts say so.
@@ -454,23 +454,33 @@ export class Grounder {
 }
 
 /** A reply whose conclusion differs from the template's, or null. */
-function checkConclusion(reply: string, conclusion: Conclusion | undefined, town: string | null): GroundingVerdict | null {
+function checkConclusion(reply: string, conclusion: Conclusion | undefined, town: string | null, source: string): GroundingVerdict | null {
   if (!conclusion) return null;
   const parts = clauses(reply).filter((c) => !isProxyClause(c));
   const fail = (detail: string): GroundingVerdict => ({ ok: false, reason: 'conclusion', detail });
-  const positive = (c: string) => RE_CAN.test(c.replace(new RegExp(RE_CANNOT.source, 'g'), '').replace(new RegExp(RE_ABOLISHED.source, 'g'), ''));
+  /** The words around a claim, as written in the facts (大瑶镇不能办, 不需要办理道路货物运输经营许可). */
+  const stated = (clause: string, re: RegExp): boolean => {
+    const m = re.exec(clause);
+    if (!m) return false;
+    const window = clause.slice(Math.max(0, m.index - 6), m.index + m[0].length + 6);
+    return source.includes(window) || source.includes(clause);
+  };
+  const negative = (c: string) => (RE_CANNOT.test(c) && !stated(c, RE_CANNOT)) || (RE_ABOLISHED.test(c) && !stated(c, RE_ABOLISHED));
+  const stripNegations = (c: string) => c.replace(new RegExp(RE_CANNOT.source, 'g'), '').replace(new RegExp(RE_ABOLISHED.source, 'g'), '');
+  const positive = (c: string) => RE_CAN.test(stripNegations(c));
+  const newPositive = (c: string) => positive(c) && !stated(stripNegations(c), RE_CAN) && !source.includes(c);
   if (conclusion === 'can') {
-    const no = parts.find((c) => RE_CANNOT.test(c) || RE_ABOLISHED.test(c));
+    const no = parts.find(negative);
     if (no) return fail(`the facts say it can be handled, the reply says 「${no}」`);
     if (!parts.some(positive)) return fail('the facts say it can be handled, the reply does not say so');
   } else if (conclusion === 'cannot') {
-    const gone = parts.find((c) => RE_ABOLISHED.test(c));
+    const gone = parts.find((c) => RE_ABOLISHED.test(c) && !stated(c, RE_ABOLISHED));
     if (gone) return fail(`the item is not abolished, the reply says 「${gone}」`);
     const here = town ? (c: string) => c.includes(town) || /本镇|镇上|这里|我们这/.test(c) : (c: string) => /镇|乡|街道/.test(c);
-    const yes = parts.find((c) => here(c) && positive(c));
+    const yes = parts.find((c) => here(c) && newPositive(c));
     if (yes) return fail(`the facts say it cannot be handled there, the reply says 「${yes}」`);
   } else {
-    const yes = parts.find((c) => positive(c) || /(?:还|仍|仍然|依然|依旧)(?:要|需要?|得)办/.test(c));
+    const yes = parts.find((c) => newPositive(c) || /(?:还|仍|仍然|依然|依旧)(?:要|需要?|得)办/.test(c));
     if (yes) return fail(`the item is abolished, the reply says 「${yes}」`);
     if (!parts.some((c) => RE_ABOLISHED.test(c))) return fail('the item is abolished, the reply does not say so');
   }
