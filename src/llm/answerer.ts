@@ -74,7 +74,7 @@ const centreFacts = (c: Centre) => ({
   address: c.address,
   hours: c.hours,
   ...(c.phone ? { phone: c.phone } : {}),
-  ...(c.windows?.length ? { windows: c.windows.map((w) => w.name) } : {}),
+  ...(c.windows?.length ? { windows: c.windows.map((w) => w.name), windowCount: `共${c.windows.length}个窗口（${c.windows.length}项）` } : {}),
 });
 
 export class LlmAnswerer implements Answerer {
@@ -255,7 +255,7 @@ export class LlmAnswerer implements Answerer {
       facts: {
         county,
         ...(town ? { town: { name: town.name, centre: centreFacts(town.centre) } } : {}),
-        ...(result.scenario ? { scenario: this.scenarioFacts(result.scenario) } : {}),
+        ...(result.scenario ? { scenario: { ...this.scenarioFacts(result.scenario), itemCount: `${items.length}件` } } : {}),
         items: items.map((item) => this.itemFacts(item, result.town)),
       },
       items: items.map((i) => i.name),
@@ -295,6 +295,7 @@ export class LlmAnswerer implements Answerer {
       online: item.online,
       mobile: item.mobile ? '手机可办' : '手机不可办',
       materials: item.materials,
+      materialCount: `${item.materials.length}项`,
       ...(item.conditions.length ? { conditions: item.conditions.slice(0, 5) } : {}),
       ...(item.notes.length ? { notes: item.notes.slice(0, 3) } : {}),
       townsThatCanHandle: at.map((x) => ({ town: x.town, mode: x.entry!.下放方式, ...(x.entry!.窗口 ? { window: x.entry!.窗口 } : {}) })),
@@ -344,6 +345,7 @@ export class LlmAnswerer implements Answerer {
       items,
       sources: [factsJson, body],
       ...conclusionOf(result),
+      cannotTowns: [...new Set((facts.items as { townsThatCannot?: string[] }[] | undefined)?.flatMap((i) => i.townsThatCannot ?? []) ?? [])],
       maxLength: MAX_MAIN_REPLY - (hint ? hint.length + 1 : 0),
     });
     if (!verdict.ok) {

@@ -20,7 +20,8 @@ export type GroundingReason =
   | 'phone'
   | 'address'
   | 'place'
-  | 'hours';
+  | 'hours'
+  | 'numbers';
 
 /** What the template concludes, which the reply must not change. */
 export type Conclusion = 'can' | 'cannot' | 'abolished';
@@ -40,6 +41,8 @@ export interface GroundingInput {
   conclusion?: Conclusion;
   /** The town asked about, for the conclusion check. */
   town?: string | null;
+  /** Towns the facts say cannot handle the item(s): the reply may not say they can. */
+  cannotTowns?: string[];
 }
 
 /** Simplified, half-width, numerals as digits; the form both replies and sources are compared in. */
@@ -237,9 +240,11 @@ const RE_CAN = /(?:可以|可|能|能够|就能|也能|也可以|即可|直接|�
 /** Claims that the formality is done online or without visiting. */
 const ONLINE_CLAIMS: { re: RegExp; allowedBy: RegExp }[] = [
   { re: /全程网(?:上|办)|网办|掌上办|足不出户|(?:1次|1趟)都?不(?:用|需要?)跑|零跑腿|不(?:用|需要?)(?:再)?(?:跑|去|到)(?:窗口|现场|大厅|腿)?|无需(?:到场|跑腿|到窗口|跑)/, allowedBy: /全程网办|1次不用跑/ },
-  { re: /(?:网上|线上|在线|网站|小程序|app|APP)(?:就能|就可以|可以|也能|能|即可|直接)?(?:办理|办|申请|提交|申报)/, allowedBy: /全程网办|网上申请/ },
+  { re: /(?:网上|线上|在线|网站|小程序|公众号|微信|app|APP)(?:上|里)?(?:就能|就可以|可以|也能|能|即可|直接)*(?:办理|办|申请|提交|申报)/, allowedBy: /全程网办|网上申请/ },
   { re: /手机(?:上)?(?:就能|就可以|可以|也能|能|即可|直接)?(?:办理|办|申请|提交)/, allowedBy: /手机可办/ },
 ];
+/** A number with what it counts. */
+const RE_COUNT = /(?<![\d.:\-])(\d+)\s*(份|项|件|张|个窗口|名|人|岁|本|套|页|种|类)/g;
 /** Visits: 跑1次 / 跑2趟 / 只跑1次. */
 const RE_VISITS = /跑\s*(\d+)\s*(?:次|趟)/g;
 
@@ -346,6 +351,16 @@ export class Grounder {
     // The conclusion: can / cannot / abolished, as the template says.
     const verdict = checkConclusion(reply, input.conclusion, input.town ? canon(input.town) : null, source);
     if (verdict) return verdict;
+    for (const t of (input.cannotTowns ?? []).map(canon)) {
+      const says = clauses(reply).find((c) => !isProxyClause(c) && c.includes(t) && RE_CAN.test(c.replace(new RegExp(RE_CANNOT.source, 'g'), '')) && !source.includes(c));
+      if (says) return { ok: false, reason: 'conclusion', detail: `the facts say ${t} cannot handle it, the reply says 「${says}」` };
+    }
+
+    // Counted things (5份材料, 3项, 2个窗口): the number and the unit as in the facts.
+    const knownCounts = new Set([...source.matchAll(RE_COUNT)].map((m) => `${m[1]}${m[2]}`));
+    for (const m of reply.matchAll(RE_COUNT)) {
+      if (!knownCounts.has(`${m[1]}${m[2]}`)) return { ok: false, reason: 'numbers', detail: `states a count (${m[0]}) the facts do not hold` };
+    }
 
     // Online and without visits: only when the facts say so.
     for (const cl of clauses(reply)) {
