@@ -28,6 +28,13 @@ export interface LoggerTarget {
   errorOutput?: NodeJS.WritableStream;
 }
 
+/** Asynchronous writes: what is still buffered is written when the process exits (one listener for all loggers). */
+const open = new Set<{ flushSync(): void }>();
+function flushAtExit(d: { flushSync(): void }): void {
+  if (open.size === 0) process.once('exit', () => open.forEach((x) => x.flushSync()));
+  open.add(d);
+}
+
 /** Bytes a destination may buffer while the disk is slow; beyond that lines are dropped, never memory exhausted. */
 const MAX_BUFFER = 4 * 1024 * 1024;
 
@@ -174,8 +181,7 @@ export function createLogger(settings: LogSettings, target: LoggerTarget = {}): 
     return pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFER }) as unknown as NodeJS.WritableStream;
   };
   const destination = new ResilientDestination(primary, what, fallback);
-  // Asynchronous writes: what is still buffered is written when the process exits.
-  process.once('exit', () => destination.flushSync());
+  flushAtExit(destination);
   const usePretty = settings.logFormat === 'pretty' || (settings.logFormat === 'auto' && isTTY);
   if (usePretty) {
     const prettyStream = pretty({
