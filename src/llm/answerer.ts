@@ -345,7 +345,8 @@ export class LlmAnswerer implements Answerer {
       items,
       sources: [factsJson, body],
       ...conclusionOf(result),
-      cannotTowns: [...new Set((facts.items as { townsThatCannot?: string[] }[] | undefined)?.flatMap((i) => i.townsThatCannot ?? []) ?? [])],
+      // One item: a town it lists as unable may not be said to be able (a scenario mixes items, so not there).
+      cannotTowns: items.length === 1 ? ((facts.items as { townsThatCannot?: string[] }[] | undefined)?.[0]?.townsThatCannot ?? []) : [],
       maxLength: MAX_MAIN_REPLY - (hint ? hint.length + 1 : 0),
     });
     if (!verdict.ok) {
