@@ -345,8 +345,7 @@ export class LlmAnswerer implements Answerer {
       items,
       sources: [factsJson, body],
       ...conclusionOf(result),
-      // One item: a town it lists as unable may not be said to be able (a scenario mixes items, so not there).
-      cannotTowns: items.length === 1 ? ((facts.items as { townsThatCannot?: string[] }[] | undefined)?.[0]?.townsThatCannot ?? []) : [],
+      unableTowns: Object.fromEntries(((facts.items ?? []) as { name: string; townsThatCannot?: string[] }[]).map((i) => [i.name, i.townsThatCannot ?? []])),
       maxLength: MAX_MAIN_REPLY - (hint ? hint.length + 1 : 0),
     });
     if (!verdict.ok) {

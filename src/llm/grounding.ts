@@ -41,8 +41,8 @@ export interface GroundingInput {
   conclusion?: Conclusion;
   /** The town asked about, for the conclusion check. */
   town?: string | null;
-  /** Towns the facts say cannot handle the item(s): the reply may not say they can. */
-  cannotTowns?: string[];
+  /** Per item, the towns the facts say cannot handle it: the reply may not say they can. */
+  unableTowns?: Record<string, string[]>;
 }
 
 /** Simplified, half-width, numerals as digits; the form both replies and sources are compared in. */
@@ -351,9 +351,19 @@ export class Grounder {
     // The conclusion: can / cannot / abolished, as the template says.
     const verdict = checkConclusion(reply, input.conclusion, input.town ? canon(input.town) : null, source);
     if (verdict) return verdict;
-    for (const t of (input.cannotTowns ?? []).map(canon)) {
-      const says = clauses(reply).find((c) => !isProxyClause(c) && c.includes(t) && RE_CAN.test(c.replace(new RegExp(RE_CANNOT.source, 'g'), '')) && !source.includes(c));
-      if (says) return { ok: false, reason: 'conclusion', detail: `the facts say ${t} cannot handle it, the reply says 「${says}」` };
+    // A town said to handle an item the facts list it as unable to: the items the
+    // clause names, or every item when it names none (这两件事乙街道都能办).
+    const unable = Object.entries(input.unableTowns ?? {}).map(([item, towns]) => ({ item, towns: towns.map(canon) }));
+    if (unable.length) {
+      for (const c of clauses(reply)) {
+        if (isProxyClause(c) || source.includes(c) || !RE_CAN.test(c.replace(new RegExp(RE_CANNOT.source, 'g'), ''))) continue;
+        const named = new Set(this.itemsNamed(c).map((x) => x.item));
+        for (const { item, towns } of unable) {
+          if (named.size && !named.has(item)) continue;
+          const t = towns.find((x) => c.includes(x));
+          if (t) return { ok: false, reason: 'conclusion', detail: `the facts say ${t} cannot handle ${item}, the reply says 「${c}」` };
+        }
+      }
     }
 
     // Counted things (5份材料, 3项, 2个窗口): the number and the unit as in the facts.
