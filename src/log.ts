@@ -49,9 +49,11 @@ class ResilientDestination {
   private failed = false;
 
   constructor(
-    primary: NodeJS.WritableStream | ReturnType<typeof pino.destination>,
+    private readonly primary: NodeJS.WritableStream | ReturnType<typeof pino.destination>,
     private readonly what: string,
     private readonly fallback: () => NodeJS.WritableStream | null,
+    /** Whether the primary is ours to destroy once it failed (not a stream the caller passed). */
+    private readonly ownsPrimary = false,
   ) {
     this.current = primary;
     this.watch(primary, true);
@@ -64,6 +66,14 @@ class ResilientDestination {
   private fail(err: unknown): void {
     if (this.failed) return;
     this.failed = true;
+    if (this.ownsPrimary) {
+      // pino flushes its own destinations before exit; a failed one would be retried forever.
+      try {
+        (this.primary as { destroy?: () => void }).destroy?.();
+      } catch {
+        // Already gone.
+      }
+    }
     const e = err as NodeJS.ErrnoException;
     const next = this.fallback();
     this.current = next;
@@ -180,7 +190,7 @@ export function createLogger(settings: LogSettings, target: LoggerTarget = {}): 
     if (target.stderr) return null;
     return pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFER }) as unknown as NodeJS.WritableStream;
   };
-  const destination = new ResilientDestination(primary, what, fallback);
+  const destination = new ResilientDestination(primary, what, fallback, !target.stream);
   flushAtExit(destination);
   const usePretty = settings.logFormat === 'pretty' || (settings.logFormat === 'auto' && isTTY);
   if (usePretty) {
