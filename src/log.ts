@@ -3,6 +3,7 @@
 // phone number a user typed never reaches a log file in clear.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import { maskPersonalData } from './privacy/pii.ts';
@@ -195,7 +196,12 @@ export function createLogger(settings: LogSettings, target: LoggerTarget = {}): 
   const usePretty = settings.logFormat === 'pretty' || (settings.logFormat === 'auto' && isTTY);
   if (usePretty) {
     const prettyStream = pretty({
-      destination: destination as unknown as NodeJS.WritableStream,
+      destination: new Writable({
+        write(chunk, _enc, cb) {
+          destination.write(String(chunk));
+          cb();
+        },
+      }),
       colorize: isTTY,
       translateTime: 'SYS:HH:MM:ss',
       ignore: 'pid,hostname',
