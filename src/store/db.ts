@@ -293,6 +293,11 @@ function guardedPool(pool: pgTypes.Pool, where: string, onError: (err: Error) =>
       let broken = false;
       const guarded = {
         query(...args: unknown[]) {
+          // A connection that already failed (a timed-out COMMIT, say) is not asked again:
+          // its ROLLBACK would wait out another timeout for nothing.
+          if (broken || brokenClients.has(client)) {
+            return Promise.reject(new DependencyError('PostgreSQL', `数据库暂时不可用（${where}）：连接已中断`));
+          }
           const r = (client.query as (...a: unknown[]) => unknown)(...args);
           if (r && typeof (r as Promise<unknown>).then === 'function') {
             return (r as Promise<unknown>).catch((err: unknown) => {

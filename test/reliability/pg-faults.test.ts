@@ -74,6 +74,30 @@ describe.skipIf(postgres.skip)('PostgreSQL faults through a TCP proxy', () => {
     expect(after.ok).toBe(true);
   });
 
+  it('a transaction caught by a hang fails once within the query timeout (its rollback does not wait again)', async () => {
+    expect((await timed(store)).ok).toBe(true);
+    let t0 = 0;
+    const err = await store.tickets
+      .create(
+        { requesterId: 'wxid_a', requesterName: '张老板', companyName: '某某店', creditCode: '91350100M000100Y43', contactName: '张三', phone: '13812345678', preparedMaterials: null, town: '永安镇', dialogKey: 'hang-1' },
+        [{ name: '食品经营许可', promisedLimit: 5 }],
+        { actor: { id: 'wxid_a', name: '张老板' } },
+        {
+          // The link hangs inside the transaction, just before COMMIT.
+          beforeCommit: () => {
+            proxy.blackhole();
+            t0 = Date.now();
+          },
+        },
+      )
+      .then(() => null, (e: unknown) => e);
+    const ms = Date.now() - t0;
+    proxy.restore();
+    expect(err).toBeInstanceOf(DependencyError);
+    expect(ms).toBeLessThan(TIMEOUTS.connectMs + TIMEOUTS.queryMs + 500);
+    expect((await timed(store)).ok).toBe(true);
+  });
+
   it('a constraint violation is not a dependency error', async () => {
     const err = await store.db
       .insertInto('ticket_items' as never)
