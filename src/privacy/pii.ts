@@ -170,8 +170,10 @@ const maskDigits = (kind: PersonalDataKind, d: string): string =>
 export function scanPersonalData(text: string): PersonalDataMatch[] {
   const t = toHalfWidth(text);
   const found: PersonalDataMatch[] = [];
-  const taken: [number, number][] = [];
-  const overlaps = (a: number, b: number) => taken.some(([x, y]) => a < y && b > x);
+  // Characters already part of a match (linear, however many matches a long text holds).
+  const covered = new Uint8Array(text.length + 1);
+  const overlaps = (a: number, b: number) => covered.subarray(a, b).includes(1);
+  const taken = { push: ([a, b]: [number, number]) => covered.fill(1, a, b) };
   const add = (kind: PersonalDataKind, m: RegExpMatchArray) => {
     const start = m.index!;
     const end = start + m[0].length;
