@@ -27,8 +27,13 @@ export const WORDABLE: ReadonlySet<Status> = new Set<Status>(['answered', 'not_a
 /** Share of the timeout the rewrite may use; wording gets whatever is left. */
 const REWRITE_SHARE = 0.4;
 
-/** Results about the catalogue: only these questions are sent to the model (for a rewrite). */
-export const IN_DOMAIN: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'scenario', 'abolished', 'no_match']);
+/**
+ * Results about catalogue items: only these questions are sent to the model
+ * (for a rewrite). A question the engine cannot answer (no_match, out of
+ * scope) is not: since the gate reads the original question, no rewrite could
+ * change that answer, and the unanswered log records it once.
+ */
+export const IN_DOMAIN: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'scenario', 'abolished']);
 /** Results naming one item, whose gate the rewrite may not lift. */
 const ITEM_STATUSES: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'abolished']);
 
