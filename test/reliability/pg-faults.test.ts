@@ -108,3 +108,14 @@ describe.skipIf(postgres.skip)('PostgreSQL faults through a TCP proxy', () => {
     expect(err).not.toBeInstanceOf(DependencyError);
   });
 });
+
+describe.skipIf(postgres.skip)('PostgreSQL: several processes starting at once on a new schema', () => {
+  afterAll(() => postgres.cleanup());
+  it('all of them create the schema and migrate', async () => {
+    const opts = postgres.options();
+    const stores = await Promise.allSettled(Array.from({ length: 5 }, () => openStore(opts)));
+    const failed = stores.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    for (const r of stores) if (r.status === 'fulfilled') await r.value.close();
+    expect(failed).toEqual([]);
+  });
+});
