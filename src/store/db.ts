@@ -115,7 +115,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
   } else {
     let sqlite: SQLite.Database;
     try {
-      ensurePrivateDir(path.dirname(path.resolve(opts.sqlitePath)));
+      if (opts.sqlitePath !== ':memory:') ensurePrivateDir(path.dirname(path.resolve(opts.sqlitePath)));
       sqlite = openPrivateSqlite(opts.sqlitePath);
       // First: every later statement (even switching to WAL) waits for another process's lock.
       sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.sqliteBusyTimeoutMs ?? 5000))}`);
