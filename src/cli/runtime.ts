@@ -1,9 +1,9 @@
-// Shared set-up for CLI commands: configuration, the store and the answering
-// core, with a progress bar on stderr while an index is built.
-import path from 'node:path';
+// Shared set-up for CLI commands: the app (src/app.ts) with its store and
+// answering core, with a progress bar on stderr while an index is built.
 import cliProgress from 'cli-progress';
+import type { App } from '../app.ts';
 import type { Config } from '../config/env.ts';
-import { openAnswerer, type Engine } from '../answering/engine.ts';
+import type { Engine } from '../answering/engine.ts';
 import type { BuildProgress } from '../retrieval/index-store.ts';
 import type { Store } from '../store/index.ts';
 import { cliConfig } from './config.ts';
@@ -43,35 +43,28 @@ export interface Runtime {
   config: Config;
   store: Store;
   engine: Engine;
+  /** The same app the bot runs (without the ticket desk unless asked for). */
+  app: App;
   close(): Promise<void>;
 }
 
-export async function openRuntime(io: CliIO, opts: { recordUnanswered?: boolean } = {}): Promise<Runtime> {
+/** Opens the one composition root (src/app.ts) for a CLI command, with a progress bar while an index is built. */
+export async function openRuntime(io: CliIO, opts: { recordUnanswered?: boolean; tickets?: boolean } = {}): Promise<Runtime> {
   const config = cliConfig(io);
-  // The database layer is loaded only by commands that use it.
-  const { openStore } = await import('../store/index.ts');
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   const progress = progressReporter(io);
+  // The app (and with it the database layer and the answering core) is loaded only by commands that use it.
+  const { openApp } = await import('../app.ts');
+  const { silentLogger } = await import('../log.ts');
   try {
-    const offline = await openAnswerer(config, { onProgress: progress.onProgress, unanswered: opts.recordUnanswered === false ? undefined : store.unanswered,
+    const opened = await openApp(config, {
+      logger: silentLogger(),
+      onProgress: progress.onProgress,
+      tickets: opts.tickets ?? false,
+      ...(opts.recordUnanswered === false ? { recordUnanswered: false } : {}),
     });
-    // With a model configured, `ask` also rewrites questions and rewords replies (src/llm); otherwise nothing changes.
-    const engine = config.openai
-      ? (await import('../llm/answerer.ts')).withLlm(offline, config.openai, { budgetFile: path.join(config.dataDir, 'llm-usage.json') })
-      : offline;
     progress.stop();
-    return {
-      config,
-      store,
-      engine,
-      close: async () => {
-        await engine.close();
-        await store.close();
-      },
-    };
-  } catch (err) {
+    return { config: opened.config, store: opened.store, engine: opened.answerer, app: opened.app, close: () => opened.close() };
+  } finally {
     progress.stop();
-    await store.close();
-    throw err;
   }
 }

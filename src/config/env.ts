@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { parseAddressKey, type Address } from '../core/messages.ts';
 import { ConfigError } from '../errors.ts';
 
 const SECRET = new Set(['OPENAI_API_KEY', 'WECHATY_PUPPET_SERVICE_TOKEN', 'DATABASE_URL']);
@@ -72,6 +73,7 @@ const schema = z.object({
   GROUP_ALLOWLIST: list(),
   STAFF_IDS: list(),
   STAFF_ROOMS: staffRooms,
+  SUPERVISOR: z.string().trim().default(''),
   ACCEPT_FRIENDS: bool(true),
   MAX_MESSAGE_AGE_SECONDS: int(120, 5, 86_400),
   RATE_PERSON: bucket('6/60'),
@@ -107,6 +109,8 @@ export interface Config {
   groupAllowlist: string[];
   staffIds: string[];
   staffRooms: { roomId: string; town: string | null }[];
+  /** Where 不满意 / 非常不满意 ratings also go; null: nowhere else. */
+  supervisor: Address | null;
   acceptFriends: boolean;
   maxMessageAgeMs: number;
   ratePerson: { capacity: number; perSeconds: number };
@@ -174,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     groupAllowlist: e.GROUP_ALLOWLIST,
     staffIds: e.STAFF_IDS,
     staffRooms: e.STAFF_ROOMS,
+    supervisor: e.SUPERVISOR ? (parseAddressKey(e.SUPERVISOR) ?? { channel: 'wechaty', kind: 'direct', id: e.SUPERVISOR }) : null,
     acceptFriends: e.ACCEPT_FRIENDS,
     maxMessageAgeMs: e.MAX_MESSAGE_AGE_SECONDS * 1000,
     ratePerson: e.RATE_PERSON,

@@ -15,6 +15,7 @@ import {
   type Driver,
   type PostgresPool,
   type PostgresPoolClient,
+  type SqliteDialectConfig,
 } from 'kysely';
 import type pgTypes from 'pg';
 import { DependencyError } from '../errors.ts';
@@ -41,8 +42,6 @@ export interface DatabaseOptions {
    * DependencyError. Default: ignored.
    */
   onPoolError?: (err: Error) => void;
-  /** SQLite: how long a writer waits for another process's lock (default 5000 ms). */
-  sqliteBusyTimeoutMs?: number;
 }
 
 export interface PgTimeouts {
@@ -67,6 +66,32 @@ export interface OpenedDatabase {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** How long a SQLite writer waits for another process's write lock. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * SQLite write transactions take the write lock up front (BEGIN IMMEDIATE):
+ * a deferred transaction that reads first and writes later can fail with
+ * "database is locked" at the write when another process wrote in between,
+ * without the busy timeout helping. IMMEDIATE waits (busy_timeout) instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
 
 export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabase> {
   let opened: OpenedDatabase;
@@ -103,8 +128,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
       keepAlive: true,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    // Without a listener, an idle client losing its connection throws from an
-    // EventEmitter and kills the process.
+    // An idle client losing its connection emits 'error' on the pool; without a
+    // listener that kills the process. The next query gets a fresh connection.
     const onPoolError = opts.onPoolError ?? (() => undefined);
     pool.on('error', (err) => onPoolError(err));
     opened = {
@@ -117,8 +142,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
     try {
       if (opts.sqlitePath !== ':memory:') ensurePrivateDir(path.dirname(path.resolve(opts.sqlitePath)));
       sqlite = openPrivateSqlite(opts.sqlitePath);
-      // First: every later statement (even switching to WAL) waits for another process's lock.
-      sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.sqliteBusyTimeoutMs ?? 5000))}`);
+      // The busy timeout first: switching to WAL needs a lock another process
+      // starting at the same moment may hold.
+      sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('synchronous = FULL'); // a committed ticket survives power loss too
@@ -143,29 +169,60 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
   return opened;
 }
 
-/** Applies pending migrations; throws with the failing migration's name. */
+/**
+ * Applies pending migrations under a lock, so processes starting at once all
+ * succeed (one migrates, the others find it done); throws with the failing
+ * migration's name. SQLite: the whole run is one BEGIN IMMEDIATE transaction
+ * (DDL is transactional there). PostgreSQL: a session advisory lock held on
+ * one connection for the run.
+ */
 export async function migrate(opened: OpenedDatabase): Promise<string[]> {
-  // Two processes starting at once: PostgreSQL serialises them with an advisory
-  // lock inside Kysely's migrator; SQLite with BEGIN IMMEDIATE and the busy
-  // timeout. What is left is the race on creating the bookkeeping tables (both
-  // see them missing, one create fails): a second attempt finds them made.
+  // Kysely's migrator finds its tables by introspecting every schema; on a
+  // shared PostgreSQL, a schema dropped by someone else during that scan fails
+  // it ("schema … does not exist"). A second look succeeds.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await migrateOnce(opened);
+      return await migrateLocked(opened);
     } catch (err) {
       if (attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 50 * attempt + Math.floor(Math.random() * 50)));
+      await new Promise((r) => setTimeout(r, 50 * attempt));
     }
   }
 }
 
-async function migrateOnce({ db, dialect, schema }: OpenedDatabase): Promise<string[]> {
+async function migrateLocked(opened: OpenedDatabase): Promise<string[]> {
+  const { db, dialect } = opened;
+  if (dialect === 'sqlite') {
+    return db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const applied = await runMigrator(conn, opened, true);
+        await sql`commit`.execute(conn);
+        return applied;
+      } catch (err) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(hashtext('daiban-migrations'))`.execute(conn);
+    try {
+      return await runMigrator(conn, opened, false);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext('daiban-migrations'))`.execute(conn);
+    }
+  });
+}
+
+async function runMigrator(db: Kysely<Database>, { dialect, schema }: OpenedDatabase, inOuterTransaction: boolean): Promise<string[]> {
   // Kysely looks for its bookkeeping tables by introspection across schemas:
   // name the schema explicitly so another schema's tables are not mistaken for ours.
   const migrator = new Migrator({
     db,
     provider: migrationProvider(dialect),
     ...(schema ? { migrationTableSchema: schema } : {}),
+    ...(inOuterTransaction ? { disableTransactions: true } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
@@ -209,37 +266,13 @@ function openPrivateSqlite(file: string): SQLite.Database {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  return new SQLite(file);
+  return new SQLite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
 }
 
 /** The database file and its WAL/shm companions: 0600. */
 export function protectSqliteFiles(file: string): void {
   if (file === ':memory:') return;
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) tighten(f, 0o600);
-}
-
-// ---------------------------------------------------------------------------
-// SQLite: every transaction takes the write lock up front.
-
-/**
- * Transactions start with BEGIN IMMEDIATE: a deferred transaction that reads
- * and then writes cannot wait for another process's lock (SQLite answers
- * "database is locked" at once to avoid a deadlock); an immediate one waits
- * up to the busy timeout when it begins. Every transaction in the store writes.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly cfg: ConstructorParameters<typeof SqliteDialect>[0]) {
-    super(cfg);
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.cfg);
-  }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 // The small stores next to the tickets: chat bindings, seen message ids, the
 // unanswered-question log, dialog state, pending group requests, SLA notices
 // and the staff directory (names → contact ids, learnt as staff speak).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import type { BindingRepo, SeenRepo, UnansweredEntry, UnansweredRepo } from './types.ts';
+import type { BindingRepo, SeenStore, UnansweredEntry, UnansweredRepo } from './types.ts';
 
 const iso = (d: Date | number) => new Date(d).toISOString();
 
@@ -28,7 +28,7 @@ export function createBindingRepo(db: Kysely<Database>, clock: () => Date): Bind
   };
 }
 
-export function createSeenRepo(db: Kysely<Database>): SeenRepo {
+export function createSeenRepo(db: Kysely<Database>): SeenStore {
   return {
     async firstSeen(messageId, now, ttlMs) {
       await db.deleteFrom('seen_messages').where('at', '<', iso(now - ttlMs)).execute();
@@ -38,6 +38,10 @@ export function createSeenRepo(db: Kysely<Database>): SeenRepo {
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async has(messageId, now, ttlMs) {
+      const row = await db.selectFrom('seen_messages').select('id').where('id', '=', messageId).where('at', '>=', iso(now - ttlMs)).executeTakeFirst();
+      return row !== undefined;
     },
   };
 }
@@ -233,6 +237,78 @@ export function createStaffDirectory(db: Kysely<Database>, clock: () => Date): S
     },
     async get(id) {
       return db.selectFrom('staff_contacts').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
+    },
+  };
+}
+
+/**
+ * The turn pipeline's conversation record, one JSON state per (channel, person).
+ * The caller validates the state (zod); this stores it with a version so two
+ * writers cannot silently overwrite each other.
+ */
+export interface ConversationRepo {
+  get(channel: string, personId: string): Promise<{ state: unknown; version: number; updatedAt: Date } | undefined>;
+  /**
+   * Stores `state` if the stored version is still `expectedVersion` (0: no record yet).
+   * Returns the new version, or null when another writer got there first.
+   */
+  save(channel: string, personId: string, state: unknown, expectedVersion: number, now?: Date): Promise<number | null>;
+  delete(channel: string, personId: string): Promise<void>;
+  /**
+   * Inside `store.transaction` only: serialises turns of one person until the
+   * transaction ends. PostgreSQL: a transaction-scoped advisory lock (holds
+   * across processes). SQLite: nothing to do, BEGIN IMMEDIATE already
+   * serialises every write transaction.
+   */
+  lock(channel: string, personId: string): Promise<void>;
+}
+
+export function createConversationRepo(db: Kysely<Database>, clock: () => Date, dialect: 'sqlite' | 'postgres'): ConversationRepo {
+  const isPostgres = dialect === 'postgres';
+  return {
+    async get(channel, personId) {
+      const row = await db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('channel', '=', channel)
+        .where('person_id', '=', personId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      let state: unknown;
+      try {
+        state = JSON.parse(row.state);
+      } catch {
+        return undefined;
+      }
+      return { state, version: Number(row.version), updatedAt: new Date(row.updated_at) };
+    },
+    async save(channel, personId, state, expectedVersion, now = clock()) {
+      const json = JSON.stringify(state);
+      const at = iso(now);
+      const version = expectedVersion + 1;
+      if (expectedVersion === 0) {
+        const res = await db
+          .insertInto('conversations')
+          .values({ channel, person_id: personId, state: json, version, updated_at: at })
+          .onConflict((oc) => oc.columns(['channel', 'person_id']).doNothing())
+          .executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) > 0 ? version : null;
+      }
+      const res = await db
+        .updateTable('conversations')
+        .set({ state: json, version, updated_at: at })
+        .where('channel', '=', channel)
+        .where('person_id', '=', personId)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1 ? version : null;
+    },
+    async delete(channel, personId) {
+      await db.deleteFrom('conversations').where('channel', '=', channel).where('person_id', '=', personId).execute();
+    },
+    async lock(channel, personId) {
+      if (!db.isTransaction) throw new Error('conversations.lock() needs store.transaction(): the lock ends with the transaction');
+      if (isPostgres) await sql`select pg_advisory_xact_lock(hashtextextended(${`${channel}:${personId}`}, 0))`.execute(db);
     },
   };
 }

@@ -25,6 +25,10 @@ export interface TicketsTable {
   updated_at: string;
   claimed_at: string | null;
   closed_at: string | null;
+  /** addressKey of the requester's direct chat (migration 002). */
+  requester_address: string | null;
+  /** addressKey of the assignee's direct chat. */
+  assignee_address: string | null;
 }
 
 export interface TicketItemsTable {
@@ -109,6 +113,31 @@ export interface StaffContactsTable {
   at: string;
 }
 
+export interface OutboxTable {
+  id: Generated<number>;
+  dest: string;
+  channel: string;
+  message: string;
+  kind: string;
+  ticket_id: number | null;
+  town: string | null;
+  status: string;
+  attempts: Generated<number>;
+  next_at: string;
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface ConversationsTable {
+  channel: string;
+  person_id: string;
+  state: string;
+  version: number;
+  updated_at: string;
+}
+
 export interface Database {
   tickets: TicketsTable;
   ticket_items: TicketItemsTable;
@@ -121,4 +150,6 @@ export interface Database {
   unanswered: UnansweredTable;
   sla_notices: SlaNoticesTable;
   staff_contacts: StaffContactsTable;
+  outbox: OutboxTable;
+  conversations: ConversationsTable;
 }

@@ -18,6 +18,12 @@ export interface SeenRepo {
   firstSeen(messageId: string, now: number, ttlMs: number): Promise<boolean>;
 }
 
+/** The database's seen store: also a read-only check (an early drop before the real claim in commitTurn). */
+export interface SeenStore extends SeenRepo {
+  /** Was this id committed as seen within the TTL? */
+  has(messageId: string, now: number, ttlMs: number): Promise<boolean>;
+}
+
 export interface UnansweredEntry {
   id?: number;
   question: string;

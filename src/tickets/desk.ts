@@ -1,31 +1,31 @@
-// The ticket desk: the requester's private dialog, ticket creation, staff
+// The ticket desk of the Wechaty bot: the requester's private dialog, chat
 // commands, relaying between requester and clerk, ratings and SLA reminders.
-// It returns replies (possibly to other chats); it never touches WeChat.
+// Every ticket change goes through the ticket service (service.ts), which
+// words the notifications and decides who is told; the desk only turns chat
+// text into service calls and the service's messages into replies.
 import pino, { type Logger } from 'pino';
-import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from '../assistant/types.ts';
+import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketDesk } from '../core/desk.ts';
 import type { Config } from '../config/env.ts';
 import type { Catalogue } from '../knowledge/catalogue.ts';
 import { maskPersonalData } from '../privacy/pii.ts';
+import type { Address } from '../core/messages.ts';
+import type { OutboxEntry } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
 import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
-import {
-  centreFor,
-  confirmationText,
-  detailText,
-  GREETING,
-  myTicketsText,
-  openListText,
-  RATE_PROMPT,
-  staffPostText,
-} from './messages.ts';
-import { isOpen, parseTicketRef, STATUS_LABELS, type Actor, type Ticket } from './model.ts';
-import { ACTION_VERBS, type Action, type TransitionActor } from './state.ts';
-import { workingDayDeadline, workingMsBetween } from './worktime.ts';
+import { detailText, GREETING, myTicketsText, openListText } from './messages.ts';
+import { isOpen, wechatyDirect, type Actor } from './model.ts';
+import { createRouting, type Routing, type RoutingConfig } from './routing.ts';
+import { createTicketService, type ServiceActor, type TicketService } from './service.ts';
+import { ACTION_BY_VERB, ACTIONS } from './actions.ts';
 
 export interface TicketDeskDeps {
   store: Store;
   catalogue: Catalogue;
-  config: Pick<Config, 'staffIds' | 'staffRooms' | 'slaUnclaimedHours'> & Partial<Pick<Config, 'acceptFriends' | 'botName'>>;
+  config: Pick<Config, 'staffIds' | 'staffRooms' | 'slaUnclaimedHours'> & Partial<Pick<Config, 'acceptFriends' | 'botName'>> & Pick<RoutingConfig, 'supervisor'>;
+  /** Staff routing; default: built from config. */
+  routing?: Routing;
+  /** The ticket service; default: one that returns its messages (the desk's caller sends them). */
+  service?: TicketService;
   clock?: () => Date;
   logger?: Logger;
   /** Canonical town for free text (dialog step 镇); default: catalogue.town(text / text+镇 / +街道 / +乡). */
@@ -36,35 +36,25 @@ export interface TicketDeskDeps {
   dialogTtlMs?: number;
   /** A group request waits this long for the private chat (default 7 days). */
   pendingTtlMs?: number;
+  /**
+   * Closed tickets keep their personal fields this many days, then tick()
+   * removes them (default 180; 0 keeps them). NOTE for src/config: a
+   * TICKET_RETENTION_DAYS setting would be passed here.
+   */
+  closedRetentionDays?: number;
 }
 
 export type TicketDeskWithStore = TicketDesk & { readonly store: Store };
 
-type StaffCommand = { name: '待办' } | { name: Exclude<StaffVerb, '待办'>; ref: string; arg: string };
-type StaffVerb = '待办' | '查' | '接单' | '转派' | '回复' | '补件' | '办理' | '办结' | '中止' | '备注' | '交还';
-
-const VERB_ACTIONS: Record<Exclude<StaffVerb, '待办' | '查'>, Action> = {
-  接单: 'claim',
-  转派: 'transfer',
-  回复: 'reply',
-  补件: 'request_materials',
-  办理: 'start',
-  办结: 'finish',
-  中止: 'stop',
-  备注: 'note',
-  交还: 'handback',
-};
-/** Commands whose text argument is required. */
-const NEEDS_TEXT: Partial<Record<StaffVerb, string>> = {
-  回复: '回复 12 内容',
-  补件: '补件 12 需要补充的材料',
-  中止: '中止 12 原因',
-  备注: '备注 12 内容',
-  转派: '转派 12 @某人',
-};
+/** The chat verbs of the staff actions (接单, 转派 …), from the action table. */
+const STAFF_VERBS = Object.values(ACTIONS)
+  .filter((a) => a.role === 'staff')
+  .map((a) => a.verb);
+type TicketCommand = { name: string; ref: string; arg: string };
+type StaffCommand = { name: '待办' } | TicketCommand;
 
 const REF = String.raw`((?:#|＃)?[0-9０-９]{1,9}|DB-\d{8}-\d{4,})`;
-const COMMAND_RE = new RegExp(String.raw`^(查|接单|转派|回复|补件|办理|办结|中止|备注|交还)\s*${REF}(?=$|[\s，,：:])[\s，,：:]*([\s\S]*)$`, 'i');
+const COMMAND_RE = new RegExp(String.raw`^(查|${STAFF_VERBS.join('|')})\s*${REF}(?=$|[\s，,：:])[\s，,：:]*([\s\S]*)$`, 'i');
 
 /** Staff command in a message, or null. Needs a ticket number except 待办. */
 export function parseStaffCommand(text: string): StaffCommand | null {
@@ -72,12 +62,15 @@ export function parseStaffCommand(text: string): StaffCommand | null {
   if (/^(待办|待办单|待办列表)$/.test(t)) return { name: '待办' };
   const m = COMMAND_RE.exec(t);
   if (!m) return null;
-  return { name: m[1] as Exclude<StaffVerb, '待办'>, ref: m[2]!, arg: m[3]!.trim() };
+  return { name: m[1]!, ref: m[2]!, arg: m[3]!.trim() };
 }
 
 const MY_TICKETS = /^(我的代办|我的代办单|进度|查进度|查询进度|办理进度)$/;
 const CANCEL_OWN = new RegExp(String.raw`^(撤销|撤回|撤销代办)\s*${REF}$`, 'i');
-const RATING = /^([1-5１-５])\s*(?:分|星)?\s*(?:[，,。.!！:：\s]\s*([\s\S]*))?$/;
+/** 「5」「满意」「非常不满意，态度差」「评价 12 满意」「#12 4分」: 好差评 words or 1-5, optionally naming the ticket. */
+const RATING =
+  /^(?:评价|评分|打分)?\s*(?:[#＃]?(\d{1,9})\s*(?:号单?)?[\s,，:：]+)?(?:(非常不满意|非常满意|基本满意|不满意|满意)|([1-5１-５])\s*(?:分|星)?)(?:\s*[，,。.!！:：\s]\s*([\s\S]*))?$/;
+const RATING_WORDS: Record<string, number> = { 非常满意: 5, 满意: 4, 基本满意: 3, 不满意: 2, 非常不满意: 1 };
 const CONFIRM_AGAIN = /^(确认|确定|提交)$/;
 const NEW_REQUEST = /^(代办|帮我办|帮我代办|找人帮我办|能帮我办吗)/;
 
@@ -101,7 +94,21 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   const resolveItems = deps.resolveItems ?? ((text: string) => (catalogue.item(text.trim()) ? [catalogue.item(text.trim())!.name] : []));
   const env: DialogEnv = { resolveTown, resolveItems };
 
-  const toRequester = (t: Ticket, text: string): OutgoingReply => ({ chatId: t.requesterId, chatType: 'private', text });
+  const routing = deps.routing ?? createRouting(config);
+  const service = deps.service ?? createTicketService({ catalogue, routing, clock, logger: log, enqueue: false });
+  /** The Wechaty address of the chat a message came from. */
+  const chatOf = (msg: IncomingMessage): Address => ({ channel: 'wechaty', kind: msg.chatType === 'group' ? 'group' : 'direct', id: msg.chatId });
+  const actorOf = (msg: IncomingMessage): ServiceActor => ({ id: msg.senderId, name: msg.senderName, address: wechatyDirect(msg.senderId), via: chatOf(msg) });
+  /** The service's messages as the desk's replies (Wechaty chats only). */
+  const replies = (messages: OutboxEntry[]): OutgoingReply[] =>
+    messages
+      .filter((e) => e.message.to.channel === 'wechaty')
+      .map(({ message: m }) => ({
+        chatId: m.to.id,
+        chatType: m.to.kind === 'group' ? ('group' as const) : ('private' as const),
+        text: m.text,
+        ...(m.mention ? { mention: m.mention } : {}),
+      }));
   const reply = (msg: IncomingMessage, text: string): OutgoingReply => ({
     chatId: msg.chatId,
     chatType: msg.chatType,
@@ -109,17 +116,6 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     text: msg.chatType === 'group' ? maskPersonalData(text) : text,
     ...(msg.chatType === 'group' ? { mention: { id: msg.senderId, name: msg.senderName } } : {}),
   });
-
-  /** The staff chats for a town: its rooms; else the rooms without a town; else every room; else staff in private. */
-  function staffChats(town: string | null, text: string): OutgoingReply[] {
-    const masked = maskPersonalData(text);
-    const rooms = config.staffRooms;
-    let chosen = town ? rooms.filter((r) => r.town === town) : [];
-    if (chosen.length === 0) chosen = rooms.filter((r) => r.town === null);
-    if (chosen.length === 0) chosen = rooms;
-    if (chosen.length > 0) return chosen.map((r) => ({ chatId: r.roomId, chatType: 'group' as const, text: masked }));
-    return config.staffIds.map((id) => ({ chatId: id, chatType: 'private' as const, text: masked }));
-  }
 
   async function activeDialog(requesterId: string, now: Date): Promise<DialogState | null> {
     const row = await store.dialogs.get(requesterId);
@@ -154,30 +150,33 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function confirm(state: DialogState): Promise<OutgoingReply[]> {
     const f = state.fields;
     const items = state.items.map((name) => ({ name, promisedLimit: catalogue.item(name)?.promised_limit ?? null }));
-    const { ticket, created } = await store.tickets.create(
-      {
-        requesterId: state.requesterId,
-        requesterName: state.requesterName,
-        companyName: f.company ?? '',
-        creditCode: f.creditCode ?? null,
-        contactName: f.contact ?? '',
-        phone: f.phone ?? '',
-        preparedMaterials: f.materials ?? null,
-        town: state.town,
-        scenario: state.scenario,
-        fromChat: state.fromChat,
-        dialogKey: state.key,
-      },
-      items,
-      { actor: { id: state.requesterId, name: state.requesterName }, text: '提交代办申请' },
-    );
-    await store.dialogs.save(state.requesterId, markDone(state, ticket.id));
-    const out: OutgoingReply[] = [toRequester(ticket, confirmationText(ticket, catalogue))];
-    if (created) {
-      log.info({ event: 'ticket_created', ticket: ticket.number, town: ticket.town, items: state.items }, 'ticket created');
-      out.push(...staffChats(ticket.town, staffPostText(ticket)));
-    }
-    return out;
+    const requester = wechatyDirect(state.requesterId);
+    // The ticket, its notices and the finished dialog commit together.
+    const r = await store.transaction(async (tx) => {
+      const created = await service.create(
+        tx,
+        {
+          requesterId: state.requesterId,
+          requester,
+          requesterName: state.requesterName,
+          companyName: f.company ?? '',
+          creditCode: f.creditCode ?? null,
+          contactName: f.contact ?? '',
+          phone: f.phone ?? '',
+          preparedMaterials: f.materials ?? null,
+          town: state.town,
+          scenario: state.scenario,
+          fromChat: state.fromChat,
+          dialogKey: state.key,
+        },
+        items,
+        { id: state.requesterId, name: state.requesterName, address: requester },
+      );
+      await tx.dialogs.save(state.requesterId, markDone(state, created.ticket.id), clock());
+      return created;
+    });
+    if (!r.created) return [{ chatId: state.requesterId, chatType: 'private', text: r.reply }];
+    return replies(r.messages);
   }
 
   async function dialogStep(msg: IncomingMessage, state: DialogState): Promise<OutgoingReply[]> {
@@ -192,18 +191,17 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     return [reply(msg, outcome.text)];
   }
 
-  async function rate(msg: IncomingMessage, score: number, comment: string | null): Promise<OutgoingReply[] | null> {
+  /** Rates a NAMED ticket: the one given, or the only finished one; asks which when there are several. */
+  async function rate(msg: IncomingMessage, score: number, comment: string | null, ref: number | null): Promise<OutgoingReply[] | null> {
     const done = (await store.tickets.listByRequester(msg.senderId)).filter((t) => t.status === 'done');
-    if (done.length === 0) return null;
-    done.sort((a, b) => (b.closedAt?.getTime() ?? 0) - (a.closedAt?.getTime() ?? 0));
-    const t = done[0]!;
-    const r = await store.tickets.rate(t.id, score, comment, { id: msg.senderId, name: msg.senderName });
+    if (ref === null && done.length === 0) return null;
+    if (ref === null && done.length > 1) {
+      const ids = done.map((t) => t.id).sort((a, b) => a - b).map((id) => `#${id}`).join('、');
+      return [reply(msg, `您有 ${done.length} 张代办单待评价（${ids}），请写明单号，例如「评价 ${done[0]!.id} 满意」。`)];
+    }
+    const r = await service.rate(store, ref ?? done[0]!.id, actorOf(msg), score, comment);
     if (!r.ok) return [reply(msg, r.reason)];
-    log.info({ event: 'ticket_rated', ticket: t.number, score }, 'ticket rated');
-    return [
-      reply(msg, `谢谢您的评价！代办单 #${t.id} 记为 ${score} 分${score <= 2 ? '，我们会改进，服务中心可能会联系您了解情况' : ''}。`),
-      ...staffChats(t.town, `#${t.id} 申请人评价：${score}分${comment ? `，意见：${comment}` : ''}`),
-    ];
+    return replies(r.messages);
   }
 
   async function relay(msg: IncomingMessage): Promise<OutgoingReply[] | null> {
@@ -214,32 +212,13 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     const lead = /^[#＃](\d{1,9})\s*/.exec(msg.text.trim());
     let ticket = lead ? held.find((t) => t.id === Number(lead[1])) : undefined;
     if (!ticket) ticket = [...held].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0]!;
-    const events = await store.tickets.events(ticket.id);
-    const last = events.at(-1);
-    await store.tickets.addEvent(ticket.id, {
-      actor: { id: msg.senderId, name: msg.senderName },
-      kind: 'requester_message',
-      text: msg.text,
-      public: true,
-    });
-    log.info({ event: 'relayed_to_clerk', ticket: ticket.number, clerk: ticket.assigneeId, text: maskPersonalData(msg.text) }, 'requester message relayed');
-    const out: OutgoingReply[] = [
-      {
-        chatId: ticket.assigneeId!,
-        chatType: 'private',
-        text: `【#${ticket.id} ${ticket.requesterName}】${msg.text}\n（回复请发「回复 ${ticket.id} 内容」；交还小助手发「交还 ${ticket.id}」）`,
-      },
-    ];
+    const last = (await store.tickets.events(ticket.id)).at(-1);
     // Acknowledge once per exchange, not for every message.
-    if (last?.kind !== 'requester_message') {
-      out.push(reply(msg, `已转给办事员 ${ticket.assigneeName}（代办单 #${ticket.id}），请稍候。`));
-    }
-    return out;
+    const r = await service.relay(store, ticket.id, actorOf(msg), msg.text, { acknowledge: last?.kind !== 'requester_message' });
+    return r.ok ? replies(r.messages) : [reply(msg, r.reason)];
   }
 
   // ---- staff side -------------------------------------------------------------
-
-  const actorOf = (msg: IncomingMessage, role: TransitionActor['role']): TransitionActor => ({ id: msg.senderId, name: msg.senderName, role });
 
   async function findStaff(arg: string): Promise<Actor | string> {
     const name = arg.replace(/^[@＠]/, '').split(/[\s\u2005]/)[0]!.trim();
@@ -257,9 +236,10 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function staffCommand(cmd: StaffCommand, msg: IncomingMessage, ctx: DeskContext): Promise<OutgoingReply[]> {
     const now = clock();
     const masked = msg.chatType === 'group';
-    if (cmd.name === '待办') {
+    if (!('ref' in cmd)) {
       const town = msg.chatType === 'group' ? ctx.town : null;
-      const open = await store.tickets.listOpen(town ? { town } : {});
+      // A town group's 待办: its own town's tickets, and the unassigned queue (towns without a group).
+      const open = (await store.tickets.listOpen()).filter((t) => routing.covers(town, t.town));
       return [reply(msg, openListText(open, now, town))];
     }
     const ticket = await store.tickets.get(cmd.ref);
@@ -268,87 +248,24 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       const events = await store.tickets.events(ticket.id);
       return [reply(msg, detailText(ticket, events, { masked, internal: true }))];
     }
-    const usage = NEEDS_TEXT[cmd.name];
-    if (usage && !cmd.arg) return [reply(msg, `请写明内容：「${usage.replace('12', String(ticket.id))}」`)];
-
-    const action = VERB_ACTIONS[cmd.name];
-    const actor = actorOf(msg, 'staff');
+    const action = ACTION_BY_VERB.get(cmd.name)!;
     let assignee: Actor | undefined;
     if (action === 'transfer') {
+      if (!cmd.arg) return [reply(msg, `请写明内容：「转派 ${ticket.id} @某人」`)];
       const found = await findStaff(cmd.arg);
       if (typeof found === 'string') return [reply(msg, found)];
-      assignee = found;
+      assignee = { ...found, address: wechatyDirect(found.id) };
     }
-    const text = action === 'transfer' ? null : cmd.arg || null;
-    const r = await store.tickets.applyTransition(ticket.id, action, actor, text, assignee ? { assignee } : {});
-    if (!r.ok) {
-      log.info({ event: 'command_refused', ticket: ticket.number, action, actor: actor.id, reason: r.reason }, 'staff command refused');
-      return [reply(msg, r.reason)];
-    }
-    log.info(
-      { event: 'ticket_transition', ticket: ticket.number, action, from: r.from, to: r.to, actor: actor.id, text: text ? maskPersonalData(text) : undefined },
-      'ticket changed',
-    );
-    const t = r.ticket;
-    const n = `#${t.id}`;
-    const centre = centreFor(catalogue, t.town);
-    const out: OutgoingReply[] = [];
-    switch (action) {
-      case 'claim':
-        out.push(reply(msg, `已接单 ${n}。申请人的私聊消息会转给你；回复请发「回复 ${t.id} 内容」，完成后「办结 ${t.id}」。`));
-        out.push(
-          toRequester(
-            t,
-            `您的代办单 ${n}（${t.number}）已由办事员 ${actor.name}（${centre.name}）受理。\n有问题直接在这里回复即可，消息会转给办事员。${centre.phone ? `\n服务中心电话：${centre.phone}` : ''}`,
-          ),
-        );
-        // The other clerks learn of a claim made elsewhere (e.g. in private chat with the bot).
-        out.push(...staffChats(t.town, `${n} 已由 ${actor.name} 接单。`).filter((r) => r.chatId !== msg.chatId && r.chatId !== actor.id));
-        break;
-      case 'transfer':
-        out.push(reply(msg, `已把 ${n} 转派给 ${assignee!.name}。`));
-        out.push({ chatId: assignee!.id, chatType: 'private', text: `${actor.name} 把代办单 ${n} 转派给你：\n${staffPostText(t, '转派')}` });
-        out.push(toRequester(t, `您的代办单 ${n} 改由办事员 ${assignee!.name} 办理，有问题直接在这里回复即可。`));
-        break;
-      case 'start':
-        out.push(reply(msg, `${n} 已标记为办理中。`));
-        out.push(toRequester(t, `您的代办单 ${n} 已开始办理（办事员 ${t.assigneeName ?? actor.name}）。`));
-        break;
-      case 'request_materials':
-        out.push(reply(msg, `已通知申请人补件（${n}）。`));
-        out.push(
-          toRequester(
-            t,
-            `您的代办单 ${n} 需要补充材料：\n${cmd.arg}\n准备好后直接在这里回复（会转给办事员 ${t.assigneeName ?? actor.name}），或带到 ${centre.name}（${centre.address}）。`,
-          ),
-        );
-        break;
-      case 'reply':
-        out.push(reply(msg, `已转告申请人（${n}）。`));
-        out.push(toRequester(t, `【代办单 ${n}】办事员 ${actor.name}：${cmd.arg}`));
-        break;
-      case 'finish':
-        out.push(reply(msg, `${n} 已办结，已请申请人评分。`));
-        out.push(toRequester(t, `您的代办单 ${n} 已办结。${cmd.arg ? `\n办事员说明：${cmd.arg}` : ''}\n${RATE_PROMPT}`));
-        break;
-      case 'stop':
-        out.push(reply(msg, `${n} 已中止，已告知申请人。`));
-        out.push(toRequester(t, `您的代办单 ${n} 已中止，原因：${cmd.arg}\n如需重新办理可发「代办」，或联系 ${centre.name}${centre.phone ? `（${centre.phone}）` : ''}。`));
-        break;
-      case 'note':
-        out.push(reply(msg, `已备注 ${n}（仅内部可见）。`));
-        break;
-      case 'handback':
-        out.push(reply(msg, `已交还 ${n}：申请人的消息将由小助手回答，需要时可再「回复 ${t.id} 内容」。`));
-        break;
-      default:
-        out.push(reply(msg, `${ACTION_VERBS[action]} ${n}：${STATUS_LABELS[t.status]}`));
-    }
-    return out;
+    const r = await service.act(store, action, ticket.id, actorOf(msg), {
+      text: action === 'transfer' ? null : cmd.arg || null,
+      ...(assignee ? { assignee } : {}),
+    });
+    if (!r.ok) return [reply(msg, r.reason)];
+    return replies(r.messages);
   }
 
   /** A staff-looking command from someone who is not staff. */
-  async function nonStaffCommand(cmd: Exclude<StaffCommand, { name: '待办' }>, msg: IncomingMessage): Promise<OutgoingReply[]> {
+  async function nonStaffCommand(cmd: TicketCommand, msg: IncomingMessage): Promise<OutgoingReply[]> {
     if (cmd.name === '查') {
       const t = await store.tickets.get(cmd.ref);
       if (t && t.requesterId === msg.senderId) {
@@ -364,16 +281,8 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   async function cancelOwn(msg: IncomingMessage, ref: string): Promise<OutgoingReply[]> {
-    const t = await store.tickets.get(ref);
-    if (!t || t.requesterId !== msg.senderId) return [reply(msg, `没有找到您的代办单 ${ref}，发「我的代办」可查看。`)];
-    const r = await store.tickets.applyTransition(t.id, 'cancel', actorOf(msg, 'requester'), '申请人撤销');
-    if (!r.ok) return [reply(msg, r.reason)];
-    log.info({ event: 'ticket_transition', ticket: t.number, action: 'cancel', from: r.from, to: r.to, actor: msg.senderId }, 'ticket cancelled by requester');
-    const out = [reply(msg, `已撤销代办单 #${t.id}。需要时再发「代办」。`)];
-    const note = `#${t.id} 已由申请人撤销。`;
-    if (t.assigneeId) out.push({ chatId: t.assigneeId, chatType: 'private', text: note });
-    else out.push(...staffChats(t.town, note));
-    return out;
+    const r = await service.cancel(store, ref, actorOf(msg));
+    return r.ok ? replies(r.messages) : [reply(msg, r.reason)];
   }
 
   // ---- the desk ---------------------------------------------------------------
@@ -397,7 +306,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
           if (!staffPlace) return [reply(msg, STAFF_PLACE_ONLY)];
           return staffCommand(cmd, msg, ctx);
         }
-      } else if (cmd && cmd.name !== '待办') {
+      } else if (cmd && 'ref' in cmd) {
         return nonStaffCommand(cmd, msg);
       }
       if (msg.chatType !== 'private') return null;
@@ -417,10 +326,10 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         return [reply(msg, `代办单 #${dialog.ticketId} 已经登记好了，无需重复确认。查进度发「进度」。`)];
       }
 
-      const rating = RATING.exec(text);
+      const rating = RATING.exec(text.replace(/滿/g, '满').replace(/評價/g, '评价'));
       if (rating) {
-        const score = Number(rating[1]!.replace(/[１-５]/, (c) => String(c.charCodeAt(0) - 0xff10)));
-        const r = await rate(msg, score, rating[2]?.trim() || null);
+        const score = rating[2] ? RATING_WORDS[rating[2]]! : Number(rating[3]!.replace(/[１-５]/, (c) => String(c.charCodeAt(0) - 0xff10)));
+        const r = await rate(msg, score, rating[4]?.trim() || null, rating[1] ? Number(rating[1]) : null);
         if (r) return r;
       }
       if (MY_TICKETS.test(text)) {
@@ -494,31 +403,12 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     },
 
     async tick(now) {
-      const out: OutgoingReply[] = [];
-      const slaMs = config.slaUnclaimedHours * 3600_000;
-      for (const t of await store.tickets.listOpen()) {
-        if (t.status === 'registered' && workingMsBetween(t.createdAt, now) >= slaMs) {
-          if (await store.slaNotices.record(t.id, 'unclaimed', now)) {
-            const text = `⏰ 超过 ${config.slaUnclaimedHours} 个工作小时无人接单：\n${staffPostText(t, '待接单')}`;
-            await store.tickets.addEvent(t.id, { actor: { id: 'system', name: '小助手' }, kind: 'sla', text: `无人接单提醒`, public: false }, now);
-            log.warn({ event: 'sla_unclaimed', ticket: t.number }, 'ticket unclaimed past SLA');
-            out.push(...staffChats(t.town, text));
-          }
-        }
-        const limits = t.items.map((i) => i.promisedLimit).filter((l): l is '即办' | number => l !== null);
-        if (limits.length === 0) continue;
-        const days = Math.max(...limits.map((l) => (l === '即办' ? 0 : l)));
-        if (now.getTime() > workingDayDeadline(t.createdAt, days).getTime()) {
-          if (await store.slaNotices.record(t.id, 'overdue', now)) {
-            const limit = days === 0 ? '即办' : `${days}个工作日`;
-            const text = `⏰ #${t.id}（${t.number}）已超过承诺时限（${limit}）仍未办结：${STATUS_LABELS[t.status]}，经办：${t.assigneeName ?? '未接单'}。发「查 ${t.id}」看详情。`;
-            await store.tickets.addEvent(t.id, { actor: { id: 'system', name: '小助手' }, kind: 'sla', text: `超过承诺时限提醒`, public: false }, now);
-            log.warn({ event: 'sla_overdue', ticket: t.number }, 'ticket past promised time');
-            out.push(...staffChats(t.town, text));
-          }
-        }
+      const keep = deps.closedRetentionDays ?? 180;
+      if (keep > 0) {
+        const redacted = await store.tickets.redactClosed(new Date(now.getTime() - keep * 86_400_000), now);
+        if (redacted.length > 0) log.info({ event: 'tickets_redacted', tickets: redacted, retentionDays: keep }, 'personal fields of old closed tickets removed');
       }
-      return out;
+      return replies((await service.sla(store, now, config.slaUnclaimedHours)).messages);
     },
 
     /** Nothing to release: the store belongs to whoever opened it. */

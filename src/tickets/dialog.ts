@@ -447,8 +447,8 @@ function applyFound(state: DialogState, found: Found): DialogOutcome {
 }
 
 /** The dialog after its ticket was created. */
+/** The dialog after 确认: only what recognises a repeated 确认; the fields live on the ticket now (no second copy of personal data). */
 export function markDone(state: DialogState, ticketId: number): DialogState {
-  return { ...state, step: 'done', editing: false, ticketId };
+  return { ...state, step: 'done', editing: false, ticketId, fields: {} };
 }
 
-export const fieldLabel = (f: Field) => FIELD_LABELS[f];

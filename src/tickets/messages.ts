@@ -1,13 +1,33 @@
-// Everything the desk says, in one place. Short, WeChat-friendly Chinese.
+// Every ticket text, in one place (the desk, notifications, the CLI and the
+// web console format through these). Short, WeChat-friendly Chinese.
 // Functions that produce text for a group take `masked` data only.
-import { ACTION_VERBS } from './state.ts';
+import { ACTIONS } from './actions.ts';
 import type { Catalogue } from '../knowledge/catalogue.ts';
 import { maskCreditCode, maskMobile } from '../privacy/pii.ts';
 import { STATUS_LABELS, type Ticket, type TicketEvent, type TicketItem } from './model.ts';
 import { formatAge, formatLocal } from './worktime.ts';
 
+/**
+ * 即办 worded as the answering side words it (src/answering/compose.ts
+ * `limitText`: 「即办（当场办结）」), so a requester reads the same promise in the
+ * answer and on the ticket.
+ */
+export const INSTANT_LIMIT = '即办（当场办结）';
+
 export const limitText = (l: TicketItem['promisedLimit'], short = false): string =>
-  l === null ? (short ? '时限待定' : '以窗口告知为准') : l === '即办' || l === 0 ? (short ? '即办' : '即办（当天办结）') : `${l}个工作日`;
+  l === null ? (short ? '时限待定' : '以窗口告知为准') : l === '即办' || l === 0 ? (short ? '即办' : INSTANT_LIMIT) : `${l}个工作日`;
+
+/** The national 政务服务「好差评」 levels, by score. */
+export const RATING_LEVELS: Record<1 | 2 | 3 | 4 | 5, string> = {
+  5: '非常满意',
+  4: '满意',
+  3: '基本满意',
+  2: '不满意',
+  1: '非常不满意',
+};
+export const ratingText = (score: number): string => `${RATING_LEVELS[score as 1 | 2 | 3 | 4 | 5] ?? '未知'}（${score}分）`;
+/** 不满意 and 非常不满意 are 差评: followed up by the supervisor. */
+export const isUnhappy = (score: number): boolean => score <= 2;
 
 export interface CentreInfo {
   name: string;
@@ -79,24 +99,27 @@ export function detailText(t: Ticket, events: TicketEvent[], opts: { masked: boo
   return lines.join('\n');
 }
 
-/** History labels: the action verbs, worded for a history where they differ. */
+/** History labels: the action table's, and the events that are not actions. */
 const EVENT_LABELS: Record<string, string> = {
-  ...ACTION_VERBS,
+  ...Object.fromEntries(Object.values(ACTIONS).map((a) => [a.action, a.label])),
   created: '登记',
-  start: '开始办理',
-  request_materials: '要求补件',
-  handback: '交还对话',
   requester_message: '留言',
+  redacted: '删除个人信息',
   sla: '超时提醒',
 };
 
-/** 待办: open tickets oldest first with age. */
+/**
+ * 待办: open tickets oldest first with age. In a town's staff group, tickets of
+ * other towns are there only because their town has no staff group (routing.ts):
+ * they are marked 未分派 so someone picks them up.
+ */
 export function openListText(tickets: Ticket[], now: Date, town: string | null): string {
   if (tickets.length === 0) return `目前没有${town ? `${town}的` : ''}待办单。`;
   const lines = [`待办 ${tickets.length} 件${town ? `（${town}）` : ''}，最早的在前：`];
   for (const t of tickets.slice(0, 30)) {
+    const foreign = town !== null && t.town !== town ? '【未分派：该镇没有代办员群】' : '';
     lines.push(
-      `#${t.id} ${t.town ?? ''} ${t.items.map((i) => i.name).join('、') || '未指明'} · ${STATUS_LABELS[t.status]} · ${t.assigneeName ?? '未接单'} · 已${formatAge(now.getTime() - t.createdAt.getTime())}`,
+      `#${t.id} ${t.town ?? ''}${foreign} ${t.items.map((i) => i.name).join('、') || '未指明'} · ${STATUS_LABELS[t.status]} · ${t.assigneeName ?? '未接单'} · 已${formatAge(now.getTime() - t.createdAt.getTime())}`,
     );
   }
   if (tickets.length > 30) lines.push(`……还有 ${tickets.length - 30} 件，可在终端用 daiban tickets list 查看。`);
@@ -123,4 +146,6 @@ export const GREETING = [
   '· 查进度：发「进度」或「我的代办」',
 ].join('\n');
 
-export const RATE_PROMPT = '请为本次代办服务打分：回复 1-5 的数字（5 为非常满意），也可以加一句意见，例如「5 很及时」。';
+/** Asks for the rating of one named ticket (好差评 words or 1-5). */
+export const ratePrompt = (t: { id: number }): string =>
+  `请为代办单 #${t.id} 的服务评价：回复 非常满意 / 满意 / 基本满意 / 不满意 / 非常不满意，或 1-5 的数字（5 为非常满意），也可以加一句意见，例如「满意 很及时」。`;

@@ -1,4 +1,5 @@
 // The ticket as the rest of the code sees it, its statuses and numbers.
+import type { Address } from '../core/messages.ts';
 
 export const STATUSES = [
   'registered',
@@ -55,6 +56,10 @@ export interface TicketApplication {
 
 export interface Ticket extends TicketApplication {
   id: number;
+  /** The requester's direct chat: where every message about the ticket goes. */
+  requester: Address;
+  /** The clerk's direct chat, once claimed. */
+  assignee: Address | null;
   /** DB-YYYYMMDD-NNNN */
   number: string;
   scenario: string | null;
@@ -89,10 +94,12 @@ export interface TicketEvent {
 export interface Actor {
   id: string;
   name: string;
+  /** The person's direct chat; defaults to a Wechaty private chat with `id`. */
+  address?: Address;
 }
 
-/** `#12` */
-export const shortNumber = (t: { id: number }): string => `#${t.id}`;
+/** The address of a person known only by a Wechaty contact id (rows and callers from before addresses). */
+export const wechatyDirect = (id: string): Address => ({ channel: 'wechaty', kind: 'direct', id });
 
 /** DB-20261127-0012: the date (Asia/Shanghai) and the id padded to four digits. */
 export function formatTicketNumber(id: number, createdAt: Date): string {

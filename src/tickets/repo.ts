@@ -2,7 +2,10 @@
 // its items and first event or not at all, and each status change comes with
 // its event. Nothing is ever deleted.
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { addressKey, parseAddressKey, type Address } from '../core/messages.ts';
 import type { Database, TicketEventsTable, TicketsTable } from '../store/schema.ts';
+import { maskPersonalData } from '../privacy/pii.ts';
+import { inTransaction } from '../store/tx.ts';
 import {
   formatTicketNumber,
   isTicketStatus,
@@ -15,10 +18,13 @@ import {
   type TicketRef,
   type TicketApplication,
   type TicketStatus,
+  wechatyDirect,
 } from './model.ts';
 import { transition, type Action, type TransitionActor } from './state.ts';
 
 export interface NewTicket extends TicketApplication {
+  /** The requester's direct chat; default: the Wechaty private chat of requesterId. */
+  requester?: Address;
   scenario?: string | null;
   fromChat?: string | null;
   /** Idempotency key: one ticket per dialog, however often 确认 arrives. */
@@ -36,8 +42,8 @@ export interface NewEvent {
 
 export interface CreateOptions {
   now?: Date;
-  /** Test hook: runs inside the transaction after every row is written, before COMMIT. */
-  beforeCommit?: () => void | Promise<void>;
+  /** Runs inside the transaction after every row is written, before COMMIT (tests; the outbox of the creation). */
+  beforeCommit?: (ticket: Ticket, trx: Transaction<Database>) => void | Promise<void>;
 }
 
 export interface TransitionOptions {
@@ -68,16 +74,22 @@ export interface TicketRepo {
   getByDialogKey(key: string): Promise<Ticket | undefined>;
   /** Open tickets, oldest first. */
   listOpen(filter?: { town?: string | null }): Promise<Ticket[]>;
-  /** A requester's tickets, newest first. */
-  listByRequester(requesterId: string): Promise<Ticket[]>;
+  /** A requester's tickets, newest first: by address, or by a Wechaty contact id. */
+  listByRequester(requester: Address | string): Promise<Ticket[]>;
   /** Newest first. */
   list(filter?: TicketFilter): Promise<Ticket[]>;
   events(ticketId: number): Promise<TicketEvent[]>;
   applyTransition(id: number, action: Action, actor: TransitionActor, text: string | null, opts?: TransitionOptions): Promise<TransitionOutcome>;
   addEvent(id: number, event: NewEvent, now?: Date): Promise<TicketEvent>;
   rate(id: number, score: number, comment: string | null, actor: Actor, now?: Date): Promise<TransitionOutcome>;
-  setHeld(id: number, held: boolean, now?: Date): Promise<void>;
   rating(ticketId: number): Promise<{ score: number; comment: string | null; at: Date } | undefined>;
+  /**
+   * Removes the personal fields of tickets closed before `closedBefore` (phone,
+   * credit code, contact name, 已备材料; personal numbers in the event texts),
+   * once per ticket, recording a `redacted` event that says what was removed.
+   * Returns the ids redacted.
+   */
+  redactClosed(closedBefore: Date, now?: Date): Promise<number[]>;
 }
 
 type TicketRow = Selectable<TicketsTable>;
@@ -95,8 +107,16 @@ function limitFromDb(s: string | null): TicketItem['promisedLimit'] {
 
 function toTicket(row: TicketRow, items: TicketItem[]): Ticket {
   if (!isTicketStatus(row.status)) throw new Error(`tickets.id=${row.id}: unknown status ${row.status}`);
+  const requester = (row.requester_address && parseAddressKey(row.requester_address)) || wechatyDirect(row.requester_id);
+  const assignee = row.assignee_address
+    ? parseAddressKey(row.assignee_address)
+    : row.assignee_id
+      ? wechatyDirect(row.assignee_id)
+      : null;
   return {
     id: row.id,
+    requester,
+    assignee,
     number: row.number,
     requesterId: row.requester_id,
     requesterName: row.requester_name,
@@ -193,12 +213,14 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
       if (existing) return { ticket: existing, created: false };
       const now = opts.now ?? clock();
       try {
-        const id = await db.transaction().execute(async (trx) => {
+        const id = await inTransaction(db, async (trx) => {
           const { id } = await trx
             .insertInto('tickets')
             .values({
               number: `PENDING:${t.dialogKey}`,
               requester_id: t.requesterId,
+              requester_address: addressKey(t.requester ?? wechatyDirect(t.requesterId)),
+              assignee_address: null,
               requester_name: t.requesterName,
               company_name: t.companyName,
               credit_code: t.creditCode,
@@ -235,7 +257,7 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
               .execute();
           }
           await insertEvent(trx, id, { kind: 'created', public: true, ...first, toStatus: 'registered' }, now);
-          await opts.beforeCommit?.();
+          if (opts.beforeCommit) await opts.beforeCommit((await getById(trx, id))!, trx);
           return id;
         });
         const ticket = await getById(db, id);
@@ -265,8 +287,9 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
       return withItems(db, await q.orderBy('created_at').orderBy('id').execute());
     },
 
-    async listByRequester(requesterId) {
-      const rows = await db.selectFrom('tickets').selectAll().where('requester_id', '=', requesterId).orderBy('id', 'desc').execute();
+    async listByRequester(requester) {
+      const key = addressKey(typeof requester === 'string' ? wechatyDirect(requester) : requester);
+      const rows = await db.selectFrom('tickets').selectAll().where('requester_address', '=', key).orderBy('id', 'desc').execute();
       return withItems(db, rows);
     },
 
@@ -287,7 +310,7 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
 
     async applyTransition(id, action, actor, text, opts = {}) {
       const now = opts.now ?? clock();
-      return db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
+      return inTransaction(db, async (trx): Promise<TransitionOutcome> => {
         const before = await getById(trx, id);
         if (!before) return { ok: false, reason: `没有找到代办单 #${id}，请核对单号。` };
         const r = transition(before, action, actor);
@@ -297,9 +320,20 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
 
         const set: Updateable<TicketsTable> = { status: r.to, updated_at: iso(now) };
         if (action === 'claim') {
-          Object.assign(set, { assignee_id: actor.id, assignee_name: actor.name, claimed_at: iso(now), conversation_held: 1 });
+          Object.assign(set, {
+            assignee_id: actor.id,
+            assignee_name: actor.name,
+            assignee_address: addressKey(actor.address ?? wechatyDirect(actor.id)),
+            claimed_at: iso(now),
+            conversation_held: 1,
+          });
         } else if (action === 'transfer') {
-          Object.assign(set, { assignee_id: opts.assignee!.id, assignee_name: opts.assignee!.name, conversation_held: 1 });
+          Object.assign(set, {
+            assignee_id: opts.assignee!.id,
+            assignee_name: opts.assignee!.name,
+            assignee_address: addressKey(opts.assignee!.address ?? wechatyDirect(opts.assignee!.id)),
+            conversation_held: 1,
+          });
           if (!before.claimedAt) set.claimed_at = iso(now);
         } else if (action === 'finish' || action === 'stop' || action === 'cancel') {
           Object.assign(set, { closed_at: iso(now), conversation_held: 0 });
@@ -339,7 +373,7 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
     },
 
     async addEvent(id, event, now = clock()) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const e = await insertEvent(trx, id, event, now);
         if (event.public) await trx.updateTable('tickets').set({ updated_at: iso(now) }).where('id', '=', id).execute();
         return e;
@@ -354,8 +388,38 @@ export function createTicketRepo(db: Kysely<Database>, clock: () => Date = () =>
       });
     },
 
-    async setHeld(id, held, now = clock()) {
-      await db.updateTable('tickets').set({ conversation_held: held ? 1 : 0, updated_at: iso(now) }).where('id', '=', id).execute();
+    async redactClosed(closedBefore, now = clock()) {
+      const due = await db
+        .selectFrom('tickets')
+        .select('id')
+        .where('status', 'not in', [...OPEN_STATUSES])
+        .where('closed_at', '<', iso(closedBefore))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('ticket_events as e').select('e.id').whereRef('e.ticket_id', '=', 'tickets.id').where('e.kind', '=', 'redacted'))))
+        .orderBy('id')
+        .execute();
+      const done: number[] = [];
+      for (const { id } of due) {
+        await inTransaction(db, async (trx) => {
+          await trx
+            .updateTable('tickets')
+            .set({ phone: '', credit_code: null, contact_name: '（已删除）', prepared_materials: null })
+            .where('id', '=', id)
+            .execute();
+          const events = await trx.selectFrom('ticket_events').select(['id', 'text']).where('ticket_id', '=', id).execute();
+          for (const e of events) {
+            const masked = e.text === null ? null : maskPersonalData(e.text);
+            if (masked !== e.text) await trx.updateTable('ticket_events').set({ text: masked }).where('id', '=', e.id).execute();
+          }
+          await insertEvent(
+            trx,
+            id,
+            { actor: { id: 'system', name: '小助手' }, kind: 'redacted', public: false, text: '已按保存期限删除个人信息：联系电话、统一社会信用代码、联系人、已备材料；记录中的证件号、卡号、电话已打码' },
+            now,
+          );
+        });
+        done.push(id);
+      }
+      return done;
     },
 
     async rating(ticketId) {

@@ -19,8 +19,8 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openAnswerer, type Engine } from '../../src/answering/engine.ts';
-import { createAssistant } from '../../src/assistant/assistant.ts';
-import type { IncomingMessage } from '../../src/assistant/types.ts';
+import { createApp } from '../../src/app.ts';
+import type { Inbound } from '../../src/core/messages.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { DependencyError } from '../../src/errors.ts';
 import { createLlmAnswerer } from '../../src/llm/answerer.ts';
@@ -28,7 +28,7 @@ import { WORDING_PROMPT } from '../../src/llm/prompts.ts';
 import { createLogger } from '../../src/log.ts';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../../src/store/db.ts';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.ts';
-import { memoryStore } from '../assistant/fakes.ts';
+import { memoryStore } from '../app/fakes.ts';
 import { VALID_KB } from '../helpers/fixtures.ts';
 import { FakeOpenAI, systemPrompt, userJson, type FakeReply } from '../llm/fake-openai.ts';
 import { allLies } from '../llm/lies.ts';
@@ -442,7 +442,7 @@ async function piiScan(_size: Size, env: SuiteEnv): Promise<Figures> {
     };
     const config = loadConfig({ KNOWLEDGE_DIR: VALID_KB, DATA_DIR: dir, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, OPENAI_DAILY_TOKEN_BUDGET: '100000000' });
     const llm = createLlmAnswerer(engine, config.openai!, { logger });
-    const assistant = createAssistant({ config, answerer: llm, store: memoryStore(), logger, clock: () => Date.now() });
+    const app = createApp(config, { answerer: llm, store: memoryStore(), logger, clock: () => Date.now() });
     const sinks = ['logs', 'model requests', 'unanswered log', 'group replies'] as const;
     const details: string[] = [];
     let tried = 0;
@@ -453,14 +453,21 @@ async function piiScan(_size: Size, env: SuiteEnv): Promise<Figures> {
         for (const text of [`我的电话${form}，甲镇能办食品经营许可吗`, `${form} 这个号码帮我查一下`, `联系我${form}`]) {
           fake.reset();
           logText = '';
-          const msg: IncomingMessage = { id: `pii${++n}`, chatId: 'g@chatroom', chatType: 'group', senderId: `u${n}`, senderName: '张老板', text, mentioned: true, timestamp: Date.now() };
-          const replies = await assistant.handleMessage(msg);
+          const msg: Inbound = {
+            id: `pii${++n}`,
+            chat: { channel: 'test', kind: 'group', id: 'g@chatroom' },
+            sender: { channel: 'test', id: `u${n}`, name: '张老板' },
+            text,
+            mentioned: true,
+            timestamp: Date.now(),
+          };
+          const replies = await app.handle(msg);
           const unanswered = (await store.unanswered.list()).map((u) => JSON.stringify(u)).join('\n');
           const seen: Record<(typeof sinks)[number], string> = {
             logs: logText,
             'model requests': fake.requests.map((r) => r.raw).join('\n'),
             'unanswered log': unanswered,
-            'group replies': replies.filter((r) => r.chatType === 'group').map((r) => r.text).join('\n'),
+            'group replies': replies.filter((r) => r.to.kind === 'group').map((r) => r.text).join('\n'),
           };
           for (const sink of sinks) {
             tried++;
@@ -472,7 +479,7 @@ async function piiScan(_size: Size, env: SuiteEnv): Promise<Figures> {
         }
       }
     } finally {
-      await assistant.close();
+      await app.close();
       await engine.close();
       await store.close();
     }

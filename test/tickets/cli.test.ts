@@ -65,3 +65,66 @@ describe('daiban tickets', () => {
     expect((await run('tickets', 'show', '99')).error?.message).toContain('没有找到代办单 99');
   });
 });
+
+describe('daiban tickets: actions through the service', () => {
+  const adir = fs.mkdtempSync(path.join(os.tmpdir(), 'daiban-cli-act-'));
+  const aenv = {
+    DATA_DIR: path.join(adir, 'data'),
+    KNOWLEDGE_DIR: path.join(path.dirname(new URL(import.meta.url).pathname), '../fixtures/knowledge/valid'),
+    STAFF_IDS: 'wxid_clerk',
+    STAFF_ROOMS: 'room_jia@chatroom=甲镇',
+  };
+  async function act(...argv: string[]) {
+    let out = '';
+    let err = '';
+    const program = new Command('daiban').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+    registerTickets(program, { io: { stdout: (s) => (out += s), stderr: (s) => (err += s), env: aenv, cwd: adir, stdin: process.stdin }, setExit: () => undefined });
+    let error: Error | undefined;
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+    } catch (e) {
+      error = e as Error;
+    }
+    return { out, err, error };
+  }
+  beforeAll(async () => {
+    const store = await openStore({ databaseUrl: null, sqlitePath: path.join(aenv.DATA_DIR, 'daiban.sqlite') });
+    await store.tickets.create(
+      { requesterId: 'u', requesterName: '张老板', companyName: '某某店', creditCode: null, contactName: '张三', phone: '13812345678', preparedMaterials: null, town: '甲镇', dialogKey: 'a' },
+      [],
+      { actor: { id: 'u', name: '张老板' } },
+    );
+    await store.close();
+  });
+  afterAll(() => fs.rmSync(adir, { recursive: true, force: true }));
+
+  it('claim, reply and finish from the terminal queue the same notices as the chat commands', async () => {
+    const claim = await act('tickets', 'claim', '1', '--by', 'wxid_clerk');
+    expect(claim.error).toBeUndefined();
+    expect(claim.out).toContain('已接单 #1');
+    expect(claim.out).toContain('已排队');
+    const noText = await act('tickets', 'reply', '1', '--by', 'wxid_clerk');
+    expect(noText.error).toBeDefined();
+    expect((await act('tickets', 'reply', '1', '明天', '上午来', '--by', 'wxid_clerk')).out).toContain('已转告申请人');
+    const stranger = await act('tickets', 'finish', '1', '--by', 'wxid_nobody');
+    expect(stranger.error?.message).toContain('不是已登记的办事员');
+    expect((await act('tickets', 'finish', '1', '--by', 'wxid_clerk')).out).toContain('#1 已办结');
+    const again = await act('tickets', 'finish', '1', '--by', 'wxid_clerk');
+    expect(again.error?.message).toContain('无需重复办结');
+
+    const store = await openStore({ databaseUrl: null, sqlitePath: path.join(aenv.DATA_DIR, 'daiban.sqlite') });
+    try {
+      const rows = await store.outbox.list();
+      const toOwner = rows.filter((r) => r.message.to.id === 'u');
+      expect(toOwner.map((r) => r.kind)).toEqual(['claim', 'reply', 'finish']);
+      expect(toOwner[0]!.message.text).toContain('甲镇便民服务中心');
+      expect(toOwner[1]!.message.text).toContain('明天 上午来');
+      expect((await store.tickets.get(1))!.status).toBe('done');
+    } finally {
+      await store.close();
+    }
+    const outbox = await act('tickets', 'outbox');
+    expect(outbox.out).toContain('待发送');
+    expect(outbox.out).toContain('wechaty:direct:u');
+  });
+});

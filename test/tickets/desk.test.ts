@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import type { IncomingMessage, OutgoingReply } from '../../src/assistant/types.ts';
+import type { IncomingMessage, OutgoingReply } from '../../src/core/desk.ts';
 import type { Store, StoreOptions } from '../../src/store/index.ts';
 import { createTicketDesk, parseStaffCommand } from '../../src/tickets/desk.ts';
 import { backends } from '../store/backends.ts';
@@ -394,5 +394,100 @@ describe('staff command parser', () => {
   ])('%s', (text, expected) => expect(parseStaffCommand(text)).toEqual(expected));
   it.each(['办理营业执照', '查一下食品许可', '接单', '回复', '代办', '办理12345678901'])('not a command: %s', (text) => {
     expect(parseStaffCommand(text)).toBeNull();
+  });
+});
+
+describe.each(list)('ticket desk routing on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('no staff group for 大瑶镇: the ticket is not posted to 永安镇\'s group but shows in its 待办 as unassigned', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    const now = new Date('2026-11-27T02:00:00Z');
+    const store = await backend.open(undefined, () => now);
+    try {
+      const desk = createTicketDesk({
+        store,
+        catalogue: fakeCatalogue(),
+        config: { staffIds: [CLERK.id], staffRooms: [{ roomId: STAFF_ROOM, town: '永安镇' }], slaUnclaimedHours: 4 },
+        clock: () => now,
+      });
+      await desk.startRequest(privateMsg(OWNER, '代办'), { items: ['食品经营许可'], town: '大瑶镇' });
+      await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 无 张三 13812345678'), { isStaff: false, town: null });
+      await desk.handle(privateMsg(OWNER, '无'), { isStaff: false, town: null });
+      const c = await desk.handle(privateMsg(OWNER, '确认'), { isStaff: false, town: null });
+      expect(to(c, STAFF_ROOM)).toHaveLength(0);
+      expect(textTo(c, CLERK.id)).toContain('未分派');
+      const todo = await desk.handle(groupMsg(STAFF_ROOM, CLERK, '待办'), { isStaff: true, town: '永安镇' });
+      expect(textTo(todo, STAFF_ROOM)).toMatch(/#1 大瑶镇【未分派/);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(list)('ticket desk ratings on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('rates a named ticket: a bare score with two finished tickets asks which; 好差评 words work; 6 is no rating', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    const now = new Date('2026-11-27T02:00:00Z');
+    const store = await backend.open(undefined, () => now);
+    try {
+      const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock: () => now });
+      const owner = { isStaff: false, town: null };
+      for (let i = 0; i < 2; i++) {
+        await desk.startRequest(privateMsg(OWNER, '帮我办'), { items: ['食品经营许可'], town: '永安镇' });
+        await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 无 张三 13812345678'), owner);
+        await desk.handle(privateMsg(OWNER, '无'), owner);
+        await desk.handle(privateMsg(OWNER, '确认'), owner);
+      }
+      for (const id of [1, 2]) {
+        await desk.handle(groupMsg(STAFF_ROOM, CLERK, `接单 ${id}`), { isStaff: true, town: '永安镇' });
+        await desk.handle(groupMsg(STAFF_ROOM, CLERK, `办结 ${id}`), { isStaff: true, town: '永安镇' });
+      }
+      const bare = await desk.handle(privateMsg(OWNER, '5'), owner);
+      expect(textTo(bare, OWNER.id)).toContain('#1、#2');
+      expect(await store.tickets.rating(1)).toBeUndefined();
+      expect(await store.tickets.rating(2)).toBeUndefined();
+
+      const named = await desk.handle(privateMsg(OWNER, '评价 1 非常不满意，办事员态度差'), owner);
+      expect(textTo(named, OWNER.id)).toContain('非常不满意（1分）');
+      expect(textTo(named, STAFF_ROOM)).toContain('#1 申请人评价：非常不满意（1分），意见：办事员态度差');
+      expect(await store.tickets.rating(1)).toMatchObject({ score: 1, comment: '办事员态度差' });
+
+      // One finished ticket left: a word alone rates it.
+      const word = await desk.handle(privateMsg(OWNER, '滿意'), owner);
+      expect(textTo(word, OWNER.id)).toContain('代办单 #2 记为「满意（4分）」');
+      expect(await store.tickets.rating(2)).toMatchObject({ score: 4 });
+      expect(await desk.handle(privateMsg(OWNER, '6'), owner)).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(list)('ticket desk personal data on $name', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('once the ticket exists, the dialog copy keeps no personal data', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    const store = await backend.open();
+    try {
+      const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config });
+      const owner = { isStaff: false, town: null };
+      await desk.startRequest(privateMsg(OWNER, '帮我办'), { items: ['食品经营许可'], town: '永安镇' });
+      await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 91350100M000100Y43 张三 13812345678'), owner);
+      const before = JSON.stringify((await store.dialogs.get(OWNER.id))?.state);
+      expect(before).toContain('13812345678'); // kept while the dialog runs (a restart resumes it)
+      await desk.handle(privateMsg(OWNER, '无'), owner);
+      await desk.handle(privateMsg(OWNER, '确认'), owner);
+      const after = JSON.stringify((await store.dialogs.get(OWNER.id))?.state);
+      expect(after).toContain('"step":"done"');
+      for (const s of ['13812345678', '91350100M000100Y43', '浏阳市某某餐饮店', '张三']) expect(after).not.toContain(s);
+      // A repeated 确认 is still recognised.
+      expect(textTo(await desk.handle(privateMsg(OWNER, '确认'), owner), OWNER.id)).toContain('无需重复');
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -169,4 +169,26 @@ describe.each(list)('ticket repo on $name', (backend) => {
     expect(t?.updatedAt.toISOString()).toBe('2026-01-03T00:00:00.000Z');
     expect((await store.tickets.events(ticket.id)).at(-1)).toMatchObject({ kind: 'requester_message', text: '材料带齐了' });
   });
+
+  it('redacts the personal fields of tickets closed before the retention, once, and says so in the history', async () => {
+    const day = (d: number) => new Date(Date.UTC(2026, 0, d, 2));
+    const { ticket: old } = await store.tickets.create(newTicket('old'), items, { actor: owner }, { now: day(1) });
+    const { ticket: recent } = await store.tickets.create(newTicket('recent'), items, { actor: owner }, { now: day(1) });
+    const { ticket: open } = await store.tickets.create(newTicket('open'), items, { actor: owner }, { now: day(1) });
+    await store.tickets.addEvent(old.id, { actor: owner, kind: 'requester_message', text: '我电话13812345678', public: true }, day(2));
+    for (const [t, when] of [[old, day(3)], [recent, day(20)]] as const) {
+      await store.tickets.applyTransition(t.id, 'claim', clerk, null, { now: when });
+      await store.tickets.applyTransition(t.id, 'finish', clerk, null, { now: when });
+    }
+    expect(await store.tickets.redactClosed(day(10), day(30))).toEqual([old.id]);
+    const o = (await store.tickets.get(old.id))!;
+    expect(o).toMatchObject({ phone: '', creditCode: null, contactName: '（已删除）', preparedMaterials: null, companyName: '浏阳市某某餐饮店', status: 'done' });
+    const events = await store.tickets.events(old.id);
+    expect(JSON.stringify(events)).not.toContain('13812345678');
+    expect(events.at(-1)).toMatchObject({ kind: 'redacted', public: false });
+    expect(events.at(-1)!.text).toContain('联系电话');
+    expect((await store.tickets.get(recent.id))!.phone).toBe('13812345678');
+    expect((await store.tickets.get(open.id))!.phone).toBe('13812345678');
+    expect(await store.tickets.redactClosed(day(10), day(31))).toEqual([]);
+  });
 });

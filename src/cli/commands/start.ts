@@ -1,6 +1,8 @@
-// `daiban start`: the WeChat bot with the configured puppet, or the local
-// demo (terminal chat on a simulated WeChat) when no puppet is configured.
+// `daiban start`: the configured channel (the WeChat bot), or the local demo
+// (terminal chat on a simulated WeChat) when no puppet is configured. The
+// channels live in bot/; the executable (cli/bin.ts) hands them in.
 import type { Command } from 'commander';
+import { UserInputError } from '../../errors.ts';
 import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 
@@ -11,20 +13,7 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .action(async () => {
       const { io } = ctx;
       const config = cliConfig(io);
-      if (config.puppet) {
-        const { startBot } = await import('../../../bot/main.ts');
-        const running = await startBot(config, { io });
-        await running.stopped;
-        return;
-      }
-      const { runDemo } = await import('../../../bot/demo.ts');
-      const stdin = io.stdin as NodeJS.ReadableStream & { isTTY?: boolean };
-      const code = await runDemo(config, {
-        stdin,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        interactive: Boolean(stdin.isTTY),
-      });
-      ctx.setExit(code);
+      if (!ctx.channels) throw new UserInputError('这个程序入口没有接入任何渠道（请用 daiban 命令或 npm start 启动）。');
+      ctx.setExit(await ctx.channels.start(config, io));
     });
 }

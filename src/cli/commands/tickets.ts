@@ -2,10 +2,16 @@
 // read from the same database as the bot. `list` masks phones and credit
 // codes (it is often pasted around); `show` prints them in full (the clerk
 // needs them to call the requester) — pass --mask to hide them.
+// `claim`, `reply`, `finish` … are the ticket service's actions (the same as the
+// chat commands): the notifications go into the outbox and the running bot
+// delivers them. `outbox` shows what is waiting or could not be delivered.
 import type { Command } from 'commander';
 import { UserInputError } from '../../errors.ts';
-import { maskCreditCode, maskMobile } from '../../privacy/pii.ts';
+import { maskCreditCode, maskMobile, maskPersonalData } from '../../privacy/pii.ts';
+import type { Knowledge } from '../../knowledge/load.ts';
+import type { Catalogue } from '../../knowledge/catalogue.ts';
 import type { Store } from '../../store/index.ts';
+import { ACTIONS, type ActionSpec } from '../../tickets/actions.ts';
 import { detailText, limitText } from '../../tickets/messages.ts';
 import { parseStatus, parseTicketRef, STATUS_LABELS, STATUSES, type Ticket } from '../../tickets/model.ts';
 import { formatLocal } from '../../tickets/worktime.ts';
@@ -37,6 +43,59 @@ async function withStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): 
   } finally {
     await store.close();
   }
+}
+
+/** The ticket side's lookups over loaded knowledge (centre names and addresses come only from it). */
+export function catalogueOf(k: Knowledge): Catalogue {
+  const items = new Map(k.items.map((i) => [i.name, i]));
+  const towns = new Map(k.regions.towns.map((t) => [t.name, t]));
+  return {
+    item: (name) => items.get(name),
+    town: (name) => towns.get(name),
+    countyCentre: () => k.regions.county.centre,
+    hotline: () => k.regions.county.hotline,
+  };
+}
+
+/** A staff action at the terminal: through the ticket service, notifications queued in the outbox. */
+function registerAction(tickets: Command, ctx: CliContext, spec: ActionSpec): void {
+  const name = spec.action.replace(/_/g, '-');
+  const needsText = spec.needsText !== null && spec.action !== 'transfer';
+  const cmd = tickets
+    .command(spec.action === 'transfer' ? `${name} <ticket> <clerk> [text...]` : `${name} <ticket> ${needsText ? '<text...>' : '[text...]'}`)
+    .description(`「${spec.verb}」：与聊天里的「${spec.needsText ?? `${spec.verb} 12`}」相同；通知由运行中的机器人发出`)
+    .requiredOption('--by <staffId>', '办事员的微信号（STAFF_IDS 里的，或在群里说过话的办事员）');
+  cmd.action(async (...args: unknown[]) => {
+    const { io } = ctx;
+    const ref = args[0] as string;
+    const target = spec.action === 'transfer' ? (args[1] as string) : null;
+    const words = (spec.action === 'transfer' ? args[2] : args[1]) as string[] | undefined;
+    const opts = (spec.action === 'transfer' ? args[3] : args[2]) as { by: string };
+    const text = (words ?? []).join(' ').trim() || null;
+    if (!parseTicketRef(ref)) throw new UserInputError(`单号「${ref}」格式不对，应为 12、#12 或 DB-20261127-0012`);
+    const config = cliConfig(io);
+    const { loadKnowledgeOrThrow } = await import('../../knowledge/load.ts');
+    const { createRouting, parseStaffAddress } = await import('../../tickets/routing.ts');
+    const { createTicketService } = await import('../../tickets/service.ts');
+    const catalogue = catalogueOf(loadKnowledgeOrThrow(config.knowledgeDir).knowledge);
+    const routing = createRouting(config);
+    const service = createTicketService({ catalogue, routing });
+    const result = await withStore(ctx, async (store) => {
+      const who = async (id: string) => {
+        const known = await store.staff.get(id);
+        if (!known && !config.staffIds.includes(id)) throw new UserInputError(`「${id}」不是已登记的办事员（STAFF_IDS，或在员工群里说过话的人）。`);
+        return { id, name: known?.name ?? id, address: parseStaffAddress(id, 'direct') };
+      };
+      const clerk = await who(opts.by);
+      const assignee = target ? await who(target.replace(/^[@＠]/, '')) : undefined;
+      return service.act(store, spec.action, ref, clerk, { text, ...(assignee ? { assignee } : {}) });
+    });
+    if (!result.ok) throw new UserInputError(result.reason);
+    io.stdout(`${result.reply}\n`);
+    if (result.messages.length > 0) {
+      io.stdout(`已排队 ${result.messages.length} 条通知（由运行中的机器人发送）：${result.messages.map((m) => `${m.message.to.kind === 'group' ? '群' : '私聊'} ${m.message.to.id}`).join('、')}\n`);
+    }
+  });
 }
 
 export function registerTickets(program: Command, ctx: CliContext): Command {
@@ -121,6 +180,34 @@ export function registerTickets(program: Command, ctx: CliContext): Command {
       }
       io.stdout(detailText(ticket, found.events, { masked: false, internal: true }) + '\n');
       if (found.rating) io.stdout(`评价：${found.rating.score}分${found.rating.comment ? `，${found.rating.comment}` : ''}\n`);
+    });
+
+  for (const spec of Object.values(ACTIONS)) if (spec.role === 'staff') registerAction(tickets, ctx, spec);
+
+  tickets
+    .command('outbox')
+    .description('待发送和发送失败的消息（失败的需要人工联系对方）')
+    .option('--failed', '只看发送失败的')
+    .action(async (opts: { failed?: boolean }) => {
+      const { io } = ctx;
+      const rows = await withStore(ctx, (store) => store.outbox.list(opts.failed ? { status: 'failed' } : {}));
+      const shown = rows.filter((r) => r.status !== 'delivered');
+      if (shown.length === 0) {
+        io.stdout(opts.failed ? '没有发送失败的消息。\n' : '没有待发送或发送失败的消息。\n');
+        return;
+      }
+      for (const r of shown) {
+        io.stdout(
+          [
+            r.status === 'failed' ? '发送失败' : '待发送',
+            `${r.message.to.channel}:${r.message.to.kind}:${r.message.to.id}`,
+            r.ticketId ? `#${r.ticketId}` : '-',
+            `尝试 ${r.attempts} 次`,
+            maskPersonalData(r.message.text).replace(/\s+/g, ' ').slice(0, 60),
+            r.lastError ? `错误：${r.lastError}` : '',
+          ].join('  ') + '\n',
+        );
+      }
     });
 
   return tickets;

@@ -3,9 +3,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.ts';
 import { initial } from './001-initial.ts';
+import { addressesOutbox } from './002-addresses-outbox.ts';
 
 export const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '001-initial': initial(dialect),
+  '002-addresses-outbox': addressesOutbox(dialect),
 });
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The `daiban` executable: the commands of src/cli with the channels of bot/
+// (which `daiban start` runs). Compiled to dist/cli/bin.js by `npm run build`;
+// in development run it with tsx (`npm run dev -- …`).
+import { main } from '../src/cli/main.ts';
+
+process.exitCode = await main(process.argv.slice(2), undefined, {
+  start: async (config, io) => (await import('../bot/start.ts')).start(config, io),
+});

@@ -1,0 +1,68 @@
+// The conversation record: ONE per (channel, person), the only place the
+// pipeline keeps what a person is in the middle of. Like Chatwoot's
+// Conversation: `bot` while the assistant answers, `dialog` while the 代办
+// registration runs, `clerk` while a clerk holds one of their tickets,
+// `awaiting_rating` while a finished ticket waits for its 好差评.
+import { z } from 'zod';
+
+export const MODES = ['bot', 'dialog', 'clerk', 'awaiting_rating'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Every lifetime of per-person state, in one place. */
+export const TTL = {
+  /** What an answer was about (for a later 「代办」 or 「人工」). */
+  topicMs: 2 * 3600_000,
+  /** A second 「人工」 within this time does not notify staff again. */
+  humanRepeatMs: 10 * 60_000,
+  /** An untouched registration dialog is forgotten after this (the desk keeps its state). */
+  dialogMs: 72 * 3600_000,
+  /** A record untouched this long is dropped altogether. */
+  recordMs: 7 * 86_400_000,
+} as const;
+
+const topicSchema = z.object({
+  items: z.array(z.string()).min(1),
+  scenario: z.string().optional(),
+  town: z.string().nullable(),
+  /** ms since epoch */
+  at: z.number(),
+});
+export type Topic = z.infer<typeof topicSchema>;
+
+export const recordSchema = z.object({
+  v: z.literal(1),
+  /** `${channel}:${personId}` */
+  key: z.string().min(1),
+  mode: z.enum(MODES),
+  topic: topicSchema.nullable(),
+  /** The chat the topic was asked in (follow-ups such as 「材料」 are per chat). */
+  topicChat: z.string().nullable(),
+  /** The ticket a clerk last wrote to this person about (relay target). */
+  clerkTicket: z.number().int().nullable(),
+  /** The finished ticket whose rating was asked for last. */
+  ratingTicket: z.number().int().nullable(),
+  /** When this person last asked for a human (staff are told once per TTL.humanRepeatMs). */
+  humanAskedAt: z.number().nullable(),
+  /** ms since epoch */
+  updatedAt: z.number(),
+});
+export type ConversationRecord = z.infer<typeof recordSchema>;
+
+export const personKey = (channel: string, personId: string): string => `${channel}:${personId}`;
+
+export function freshRecord(key: string, now: number): ConversationRecord {
+  return { v: 1, key, mode: 'bot', topic: null, topicChat: null, clerkTicket: null, ratingTicket: null, humanAskedAt: null, updatedAt: now };
+}
+
+/** A stored record with expired parts cleared; a fresh one when it is missing, invalid or too old. */
+export function revive(raw: unknown, key: string, now: number): ConversationRecord {
+  const parsed = recordSchema.safeParse(raw);
+  if (!parsed.success || parsed.data.key !== key || now - parsed.data.updatedAt > TTL.recordMs) return freshRecord(key, now);
+  const r = { ...parsed.data };
+  if (r.topic && now - r.topic.at >= TTL.topicMs) {
+    r.topic = null;
+    r.topicChat = null;
+  }
+  if (r.humanAskedAt !== null && now - r.humanAskedAt >= TTL.humanRepeatMs) r.humanAskedAt = null;
+  return r;
+}
