@@ -184,8 +184,9 @@ export async function migrate(opened: OpenedDatabase): Promise<string[]> {
     try {
       return await migrateLocked(opened);
     } catch (err) {
-      if (attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 50 * attempt));
+      // Schemas created and dropped all the time (parallel test runs) can trip it several times in a row.
+      if (attempt >= 6) throw err;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** (attempt - 1) + Math.floor(Math.random() * 50)));
     }
   }
 }
