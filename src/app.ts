@@ -196,7 +196,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const centre = (town ? catalogue.town(town)?.centre : undefined) ?? catalogue.countyCentre();
     const hotline = catalogue.hotline();
     return (
-      `${centre.name}，地址：${centre.address}，办公时间：${centre.hours}` +
+      `${centre.name}，地址：${centre.address ?? '知识库未记录'}，办公时间：${centre.hours ?? '知识库未记录'}` +
       (centre.phone ? `，电话：${centre.phone}` : '') +
       (hotline ? `；也可拨打 ${hotline}。` : '。')
     );
@@ -858,7 +858,7 @@ export async function openApp(configIn: Config, opts: OpenOptions): Promise<Open
 }
 
 /**
- * STAFF_ROOMS may name a town by short or Traditional name (r1@chatroom=永安);
+ * STAFF_ROOMS may name a town by short or Traditional name (r1@chatroom=某镇简称);
  * tickets carry the full name, so resolve it once, and refuse unknown towns
  * instead of quietly routing every town's tickets to every staff room.
  */

@@ -1,6 +1,6 @@
 // Error types split by who is at fault, each carrying what is needed to act.
 
-/** A position in a knowledge file, for messages like `lists/永安镇.csv:12`. */
+/** A position in a knowledge file, for messages like `lists/某某镇.csv:12`. */
 export interface Problem {
   file: string;
   line?: number;

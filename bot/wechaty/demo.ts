@@ -2,6 +2,7 @@
 // wechaty-puppet-mock, a simulated town group and staff group, and the
 // terminal as 张老板's (or the clerk's) keyboard. Every message goes through
 // the production transport, app, answering core and ticket desk.
+import { parse as parseYaml } from 'yaml';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -16,9 +17,17 @@ import { startTicking } from './main.ts';
 
 export const DEMO_GROUP_ID = 'yongan-service@chatroom';
 export const DEMO_STAFF_ROOM_ID = 'yongan-staff@chatroom';
-export const DEMO_GROUP_TOPIC = '永安镇企业服务群';
-export const DEMO_STAFF_ROOM_TOPIC = '永安镇代办员工作群';
-export const DEMO_TOWN = '永安镇';
+/** The demo plays in the knowledge folder's first town (any county's folder works). */
+export function demoTown(knowledgeDir: string): string {
+  try {
+    const regions = parseYaml(fs.readFileSync(path.join(knowledgeDir, 'regions.yaml'), 'utf8')) as { towns?: { name?: string }[] };
+    return regions.towns?.[0]?.name ?? '示例镇';
+  } catch {
+    return '示例镇';
+  }
+}
+const groupTopic = (town: string) => `${town}企业服务群`;
+const staffRoomTopic = (town: string) => `${town}代办员工作群`;
 
 export interface DemoIO {
   stdin: NodeJS.ReadableStream;
@@ -28,11 +37,11 @@ export interface DemoIO {
   interactive?: boolean;
 }
 
-const HELP = `本地演示：没有连接真实微信，下面的对话经过与正式运行完全相同的机器人代码。
-  直接输入        张老板在「${DEMO_GROUP_TOPIC}」里 @机器人 说这句话
+const help = (town: string) => `本地演示：没有连接真实微信，下面的对话经过与正式运行完全相同的机器人代码。
+  直接输入        张老板在「${groupTopic(town)}」里 @机器人 说这句话
   /私 文本        张老板私聊机器人
   /不@ 文本       张老板在群里说话但不 @机器人（机器人应保持安静）
-  /员 文本        李办事员在「${DEMO_STAFF_ROOM_TOPIC}」里说话（如：待办、接单 1）
+  /员 文本        李办事员在「${staffRoomTopic(town)}」里说话（如：待办、接单 1）
   /员私 文本      李办事员私聊机器人
   /加好友         张老板加机器人为好友
   /帮助           显示本说明；Ctrl+D 退出
@@ -48,7 +57,7 @@ export function demoConfig(config: Config): Config {
     sqlitePath: path.join(dir, 'daiban-demo.sqlite'),
     staffRooms: [
       ...config.staffRooms.filter((r) => r.roomId !== DEMO_STAFF_ROOM_ID),
-      { roomId: DEMO_STAFF_ROOM_ID, town: DEMO_TOWN },
+      { roomId: DEMO_STAFF_ROOM_ID, town: demoTown(config.knowledgeDir) },
     ],
     groupAllowlist: config.groupAllowlist.length ? [...config.groupAllowlist, DEMO_GROUP_ID] : [],
     // A scripted demo types faster than any person; do not throttle it.
@@ -68,8 +77,9 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
   const world = createMockWorld({ botName: config.botName, botId: 'daiban-bot' });
   const zhang = world.contact('demo-zhang', '张老板');
   const li = world.contact('demo-li', '李办事员');
-  const group = world.room(DEMO_GROUP_ID, DEMO_GROUP_TOPIC, [zhang, li]);
-  const staffRoom = world.room(DEMO_STAFF_ROOM_ID, DEMO_STAFF_ROOM_TOPIC, [li]);
+  const demoTownName = demoTown(config.knowledgeDir);
+  const group = world.room(DEMO_GROUP_ID, groupTopic(demoTownName), [zhang, li]);
+  const staffRoom = world.room(DEMO_STAFF_ROOM_ID, staffRoomTopic(demoTownName), [li]);
 
   let stage = '';
   const onProgress = (p: BuildProgress) => {
@@ -85,7 +95,7 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
     logger.error({ err }, 'demo could not start');
     throw err;
   }
-  const town = core.answerer.resolveTown(DEMO_TOWN);
+  const town = core.answerer.resolveTown(demoTownName);
   if (town) await core.store.bindings.set(DEMO_GROUP_ID, town, 'demo');
 
   const transport = createTransport({ bot: world.bot, app: core.app, config: core.config, logger });
@@ -100,7 +110,7 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
   const tick = startTicking(core, logger);
 
   if (io.interactive) {
-    io.stderr(`${HELP}日志写在 ${logFile}\n`);
+    io.stderr(`${help(demoTownName)}日志写在 ${logFile}\n`);
   }
 
   /** Waits until the message is handled and every reply has come back through Wechaty. */
@@ -150,7 +160,7 @@ export async function runDemo(baseConfig: Config, io: DemoIO): Promise<number> {
           }
           case '帮助':
           case 'help':
-            io.stderr(HELP);
+            io.stderr(help(demoTownName));
             break;
           default:
             // Not a demo command: 张老板 says it in the group, with a mention.

@@ -3,7 +3,20 @@
 // base does not hold.
 import type { Knowledge, ListEntry } from '../knowledge/load.ts';
 import type { KnowledgeIndex } from '../knowledge/check.ts';
-import type { Centre, Fact, Item, Scenario, TimeLimit, Town } from '../knowledge/schemas.ts';
+import type { Fact, Item, Scenario, TimeLimit, Town } from '../knowledge/schemas.ts';
+import {
+  askWhere,
+  centreText,
+  channelText,
+  enforcementLines,
+  feeText,
+  inactiveLine,
+  isEnforcement,
+  levelWord,
+  modeLabel,
+  modeSentence,
+  placeLine,
+} from '../knowledge/facts.ts';
 
 export const MAX_MAIN_REPLY = 350;
 
@@ -11,13 +24,6 @@ export interface Composed {
   answer: string;
   followups: Record<string, string>;
 }
-
-const MODE_MEANING: Record<string, (town: string, dept: string) => string> = {
-  直接下放: (town) => `由${town}以自己的名义审批，不用再跑市里`,
-  委托: (town, dept) => `${town}受${dept}委托，以部门名义在镇上办结`,
-  受理初审: (town, dept) => `${town}负责受理和初审，由${dept}作出决定；材料交在镇上即可，不用跑市里`,
-  法定职权: (town) => `这是法律赋予乡镇（街道）的职权，由${town}直接审批`,
-};
 
 export const limitText = (t: TimeLimit | undefined): string | null =>
   t === undefined ? null : t === '即办' ? '即办（当场办结）' : `${t}个工作日`;
@@ -31,18 +37,8 @@ export function timeText(item: Item): string | null {
   return null;
 }
 
-const onlineText = (item: Item): string =>
-  [item.online === '仅窗口办理' ? '需到窗口办理' : item.online, item.mobile ? '手机可办' : ''].filter(Boolean).join('，');
-
 const visitsText = (item: Item): string | null =>
   item.visits === undefined ? null : item.visits === 0 ? '一次不用跑' : `最多跑${item.visits}次`;
-
-export function centreText(c: Centre, hotline?: string): string {
-  const parts = [`${c.name}：${c.address}`, `办公时间：${c.hours}`];
-  if (c.phone) parts.push(`电话：${c.phone}`);
-  else if (hotline) parts.push(`咨询电话：${hotline} 政务服务便民热线`);
-  return parts.join('\n');
-}
 
 const list = (xs: string[], max: number): string =>
   xs.length <= max ? xs.join('、') : `${xs.slice(0, max).join('、')}等${xs.length}项`;
@@ -87,10 +83,11 @@ export class Composer {
 
   /** Where to go when a town cannot handle the item. */
   elsewhere(item: Item): { who: string; where: string; note?: string; level: string } {
+    // `level` is the bracketed note for the reply: （省级审批）, （某市级审批） or ''.
     const dept = this.idx.department(item.elsewhere?.department ?? item.department);
     const who = dept?.name ?? item.elsewhere?.department ?? item.department;
     const where = item.elsewhere?.place ?? dept?.place ?? this.k.regions.county.centre.name;
-    return { who, where, note: item.elsewhere?.note, level: dept?.level ?? '县级' };
+    return { who, where, note: item.elsewhere?.note, level: levelWord(dept, this.k.regions) };
   }
 
   private details(item: Item, town: Town | null, entry: ListEntry | undefined): Record<string, string> {
@@ -112,12 +109,14 @@ export class Composer {
     }
     const t = timeText(item);
     f['时限'] = `${head}${t ? `办理时限：${t}。` : '的时限知识库里暂时没有。'}帮办代办不额外增加时间。`;
-    f['费用'] = `${head}收费：${item.fee}。帮办代办免费。`;
+    f['费用'] = `${head}${feeText(item, askWhere(this.k.regions, town))}。帮办代办免费。`;
     if (item.conditions.length) f['条件'] = `${head}办理条件：\n${item.conditions.map((c, i) => `${i + 1}. ${c}`).join('\n')}`;
     const guide = this.guideFor(item, town?.name ?? null);
     const basis = item.basis ? `依据：${item.basis}` : '';
     const src = [
-      entry ? `来源：${entry.town}下放清单（${entry.批次}，第${entry.序号}项）` : '',
+      item.code ? `事项编码：${item.code}` : '',
+      entry?.承办机构 ? `承办机构：${entry.承办机构}` : '',
+      entry ? `来源：${entry.town}下放清单（${entry.批次 ? `${entry.批次}，` : ''}第${entry.序号}项）` : '',
       guide ? `办事指南：${guide.source}，${guide.updated} 更新` : '',
     ].filter(Boolean);
     f['依据'] = [head, basis, ...src].filter(Boolean).join('\n');
@@ -135,13 +134,21 @@ export class Composer {
     const dept = this.idx.department(item.department)?.name ?? item.department;
     const f = this.details(item, town, entry);
     const guide = this.guideFor(item, town.name);
+    const source = `来源：${town.name}${isEnforcement(item) ? '清单' : '下放清单'}${entry.批次 ? `（${entry.批次}）` : ''}${guide ? `；指南 ${guide.updated} 更新` : ''}。`;
+    if (isEnforcement(item)) {
+      const lines = [`✅ ${town.name}负责「${item.name}」。`, ...enforcementLines(item, town, entry, this.k.regions, dept), item.basis ? `依据：${item.basis}` : '', source];
+      return { answer: fit(lines.filter(Boolean), '回复「依据」查看出处。'), followups: f };
+    }
+    const mode = modeSentence(this.k.regions, entry, dept);
+    const label = modeLabel(entry);
     const lines = [
-      `✅ ${town.name}可以办理「${item.name}」（${entry.下放方式}）：${MODE_MEANING[entry.下放方式]!(town.name, dept)}。`,
-      `地点：${town.centre.name}${entry.窗口 ? `·${entry.窗口}` : ''}，${town.centre.hours}`,
-      [timeText(item), `收费：${item.fee}`, visitsText(item), onlineText(item)].filter(Boolean).join('；') + '。',
+      `✅ ${town.name}可以办理「${item.name}」${label ? `（${label}）` : ''}${mode ? `：${mode}` : ''}。`,
+      entry.承办机构 ? `承办机构：${entry.承办机构}` : '',
+      placeLine(town.centre, entry.窗口 || undefined),
+      [timeText(item), feeText(item, askWhere(this.k.regions, town)), visitsText(item), channelText(item)].filter(Boolean).join('；') + '。',
       item.materials.length ? `主要材料：${list(item.materials, 3)}。` : '',
       item.notes[0] ? `提示：${item.notes[0]}` : '',
-      `来源：${town.name}下放清单（${entry.批次}）${guide ? `；指南 ${guide.updated} 更新` : ''}。`,
+      source,
     ].filter(Boolean);
     return { answer: fit(lines, this.hint(f)), followups: f };
   }
@@ -153,11 +160,14 @@ export class Composer {
     const others = this.k.regions.towns.filter((t) => !at.has(t.name));
     const e = this.elsewhere(item);
     const f = this.details(item, null, undefined);
-    const modes = [...new Set(towns.map((t) => at.get(t.name)!.下放方式))];
+    const modes = [...new Set(towns.map((t) => modeLabel(at.get(t.name)!)).filter((m): m is string => !!m))];
+    const enforcement = isEnforcement(item);
     const lines = [
-      `✅「${item.name}」可以在 ${towns.map((t) => t.name).join('、')} 办理（${modes.join('、')}）。`,
-      others.length ? `${others.map((t) => t.name).join('、')}不能办，可就近到上述镇办理，或到${e.who}（${e.where}）办理。` : '',
-      [timeText(item), `收费：${item.fee}`, onlineText(item)].filter(Boolean).join('；') + '。',
+      enforcement
+        ? `✅「${item.name}」（${item.type}）由 ${towns.map((t) => t.name).join('、')} 负责实施，不需要群众申请办理。`
+        : `✅「${item.name}」可以在 ${towns.map((t) => t.name).join('、')} 办理${modes.length ? `（${modes.join('、')}）` : ''}。`,
+      others.length && !enforcement ? `${others.map((t) => t.name).join('、')}不能办，可就近到上述镇办理，或到${e.who}（${e.where}）办理。` : '',
+      enforcement ? '' : [timeText(item), feeText(item, askWhere(this.k.regions, null)), channelText(item)].filter(Boolean).join('；') + '。',
       item.materials.length ? `主要材料：${list(item.materials, 3)}。` : '',
       item.notes[0] ? `提示：${item.notes[0]}` : '',
       '告诉我您在哪个镇（街道），我再告诉您具体地点和窗口。',
@@ -171,15 +181,26 @@ export class Composer {
     const towns = this.k.regions.towns.filter((t) => at.has(t.name));
     const e = this.elsewhere(item);
     const f = this.details(item, null, undefined);
-    const levelWord = e.level === '省级' ? '（省级审批）' : e.level === '地市级' ? '（长沙市级审批）' : '';
+    const gone = town ? this.k.inactive.get(town.name)?.find((x) => this.idx.item(x.事项名称)?.name === item.name) : undefined;
+    if (isEnforcement(item) && !gone) {
+      // Nobody applies for an enforcement power: say who exercises it, not where to apply.
+      const lines = [
+        `ℹ️「${item.name}」是${item.type}事项，${town ? `不在${town.name}的清单里，` : ''}由${e.who}负责。`,
+        towns.length ? `已交由镇（街道）实施的：${towns.map((t) => t.name).join('、')}。` : '',
+        item.basis ? `依据：${item.basis}` : '',
+      ].filter(Boolean);
+      return { answer: fit(lines, '回复「依据」查看出处。'), followups: f };
+    }
     const lines = [
-      town
-        ? `❌ ${town.name}暂不能办理「${item.name}」。`
-        : `❌「${item.name}」没有下放到镇（街道）办理。`,
+      gone
+        ? inactiveLine(gone, item.name, e.who)
+        : town
+          ? `❌ ${town.name}暂不能办理「${item.name}」。`
+          : `❌「${item.name}」没有下放到镇（街道）办理。`,
       towns.length ? `可以办的镇（街道）：${towns.map((t) => t.name).join('、')}，可就近前往。` : '',
-      `也可以到：${e.who}${levelWord}，地点：${e.where}。`,
+      `也可以到：${e.who}${e.level}，地点：${e.where}。`,
       e.note ?? '',
-      [timeText(item), `收费：${item.fee}`].filter(Boolean).join('；') + '。',
+      [timeText(item), feeText(item, askWhere(this.k.regions, town))].filter(Boolean).join('；') + '。',
       '不方便跑的话，可以申请帮办代办（免费）：回复「代办」。',
     ].filter(Boolean);
     return { answer: fit(lines, this.hint(f, false)), followups: f };
@@ -210,7 +231,7 @@ export class Composer {
         .map((item) => `「${item.name}」：${item.materials.length ? item.materials.join('、') : '知识库暂无材料清单'}`)
         .join('\n'),
       时限: items.map((item) => `「${item.name}」：${timeText(item) ?? '知识库暂无时限'}`).join('\n') + '\n帮办代办不额外增加时间。',
-      费用: items.map((item) => `「${item.name}」：${item.fee}`).join('\n') + '\n帮办代办免费。',
+      费用: items.map((item) => `「${item.name}」：${item.fee ?? `知识库未记录，请向${askWhere(this.k.regions, town)}咨询`}`).join('\n') + '\n帮办代办免费。',
     };
     if (town) followups['地址'] = centreText(town.centre, this.hotline);
     return { answer: fit(lines, '回复「材料」查看各项材料；回复「代办」可一次申请帮办全部事项（免费）。'), followups };

@@ -31,11 +31,42 @@ export function judge(c: EvalCase, result: AnswerResult): CaseOutcome {
     const m = result.matches.find((x) => x.item === c.items[0]);
     availabilityOk = result.town === c.town && !!m && m.atTown === c.at_town;
   }
-  return { c, result, rank, statusOk: result.status === c.status, availabilityOk };
+  const statusOk = (c.statuses ?? [c.status]).includes(result.status);
+  return { c, result, rank, statusOk, availabilityOk };
+}
+
+/** A case whose answer must lead with an item (not a decline, not a non-item status). */
+const answerable = (c: EvalCase) => c.items.length > 0 && !c.should_decline && c.status !== 'no_match';
+
+/** Overall correct: the right status, the right item first (when one is expected) and the right availability. */
+export const isCorrect = (o: CaseOutcome): boolean => o.statusOk && (!answerable(o.c) || o.rank === 1) && o.availabilityOk !== false;
+
+export interface RealMetrics {
+  n: number;
+  /** Share of all cases answered correctly (status, first item, availability). */
+  overall: number;
+  /** Share of should-decline cases given an acceptable (declining) status. */
+  decline: number;
+  /** Hit@1 on answerable cases. */
+  hit1: number;
+  counts: { decline: number; answerable: number };
+}
+
+export function realMetrics(outcomes: CaseOutcome[]): RealMetrics {
+  const ratio = (n: number, d: number) => (d ? n / d : 1);
+  const dec = outcomes.filter((o) => o.c.should_decline);
+  const ans = outcomes.filter((o) => answerable(o.c));
+  return {
+    n: outcomes.length,
+    overall: ratio(outcomes.filter(isCorrect).length, outcomes.length),
+    decline: ratio(dec.filter((o) => o.statusOk).length, dec.length),
+    hit1: ratio(ans.filter((o) => o.rank === 1).length, ans.length),
+    counts: { decline: dec.length, answerable: ans.length },
+  };
 }
 
 export function metrics(outcomes: CaseOutcome[]): Metrics {
-  const ranked = outcomes.filter((o) => o.c.items.length && o.c.status !== 'no_match');
+  const ranked = outcomes.filter((o) => answerable(o.c));
   const avail = outcomes.filter((o) => o.availabilityOk !== null);
   const ratio = (n: number, d: number) => (d ? n / d : 1);
   return {
@@ -55,5 +86,4 @@ export function byCategory(outcomes: CaseOutcome[]): Map<string, Metrics> {
   return new Map([...groups].map(([k, v]) => [k, metrics(v)]));
 }
 
-export const isFailure = (o: CaseOutcome): boolean =>
-  !o.statusOk || (o.c.items.length > 0 && o.c.status !== 'no_match' && o.rank !== 1) || o.availabilityOk === false;
+export const isFailure = (o: CaseOutcome): boolean => !isCorrect(o);

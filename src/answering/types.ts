@@ -32,6 +32,10 @@ export interface AnswerResult {
   /** Scenario name when status is 'scenario'. */
   scenario?: string;
   path: AnswerPath;
+  /** What this answer is about, to pass back as AnswerContext.topic with the next question. */
+  topic?: Topic;
+  /** For partial: the part the knowledge does not hold (税率, 罚款 …). */
+  unheld?: string;
 }
 
 export interface AskOptions {
@@ -39,6 +43,12 @@ export interface AskOptions {
   boundTown?: string | null;
   /** Conversation key (chat id + sender) so follow-ups like 「材料」 work. */
   conversation?: string;
+  /**
+   * The previous turn's topic (stateless path). When given, the engine keeps
+   * no follow-up state of its own for this question; when absent, the topic
+   * remembered under `conversation` is used (compatibility path).
+   */
+  topic?: Topic | null;
 }
 
 /** The answering core as the assistant and the CLI see it. */
@@ -48,4 +58,24 @@ export interface Answerer {
   resolveTown(name: string): string | null;
   /** Canonical town names, in knowledge order. */
   towns(): string[];
+}
+
+/** What a previous turn was about, passed back in by the caller for follow-ups. */
+export interface Topic {
+  /** Catalogue items the previous answer was about. */
+  items: string[];
+  /** Scenario (一件事) name, when the previous answer was one. */
+  scenario?: string;
+  /** Town the previous answer was for (null: none known; the bot asked which town). */
+  town: string | null;
+  /** Aspect asked last (材料, 时限 …), as an intent aspect name. */
+  aspect?: string;
+}
+
+/** What the stateless answerer needs besides the question. */
+export interface AnswerContext {
+  /** Town the chat is bound to (or the person's known town); a town named in the text wins. */
+  town?: string | null;
+  /** The previous turn's topic, for follow-ups such as 「要几天」「那大瑶镇呢」. */
+  topic?: Topic | null;
 }

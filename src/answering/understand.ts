@@ -4,6 +4,7 @@ import type { Knowledge } from '../knowledge/load.ts';
 import type { Fact, Scenario, Town } from '../knowledge/schemas.ts';
 import { KnowledgeIndex } from '../knowledge/check.ts';
 import { compact } from '../text/normalize.ts';
+import { syllables } from '../text/pinyin.ts';
 import { Tokenizer } from '../text/tokenize.ts';
 
 /** A name found in the compact (space-free, simplified) question. */
@@ -74,7 +75,7 @@ const HELP = /^(你好|您好|hi|hello|哈喽|嗨|在吗|在不在|有人吗|帮
 
 const OUT_OF_SCOPE = new RegExp(
   [
-    '天气', '下雨', '气温', '温度', '股票', '股市', '股价', '大盘', '基金', '彩票', '炒股', '笑话', '讲个故事', '写.{0,4}诗', '作诗',
+    '天气', '下雨', '写.{0,10}(诗|歌词|小说|作文|文章)', '作文', '气温', '温度', '股票', '股市', '股价', '大盘', '基金', '彩票', '炒股', '笑话', '讲个故事', '写.{0,4}诗', '作诗',
     '唱.{0,2}歌', '星座', '算命', '运势', '电影', '电视剧', '好吃', '好玩', '去哪(里)?玩', '世界杯', '比分', '足球', '篮球',
     '忽略', '无视', '无论如何', 'ignore', 'prompt', '提示词', '系统指令', '你的指令', '扮演', '越狱', '没有(任何)?限制',
     '翻译', '乘以', '除以', '加上', '减去', '你吃饭', '男的还是女的', '谈恋爱', '你几岁',
@@ -101,12 +102,14 @@ const SCENARIO_ASK = /(要|需要|得|该)(办|审批|申请)(哪些|什么|啥|
 
 /** The question is about a service centre itself: a centre noun, or its address, hours or phone. */
 const CENTRE_WORDS = /服务中心|政务中心|办事大厅|便民服务|大厅|窗口|地址|上班|几点|办公时间|开门|周末|周六|周日|电话/;
-/** The county's own centre is meant (浏阳市政务服务中心, 市政务中心, 市民中心). */
+/** The county's own centre is meant (某某县政务服务中心, 市政务中心, 市民中心). */
 const COUNTY_CENTRE = /(市|县)(政务服务中心|政务中心|政务大厅|民中心|行政服务中心)/;
-/** A place named like a town (古港镇, 某某乡, 某某街道) or the prefecture. */
-const PLACE = /[\u4e00-\u9fff]{2}(镇|乡)|[\u4e00-\u9fff]{2,3}街道/g;
-/** Characters that never start or sit inside a place name here (在镇上, 哪些镇, 可以在乡镇). */
-const NOT_PLACE = /[在的能可以办到去上里个镇乡街了吗我你他她这那哪些和与从各本每全该]/;
+/** Where a place-name suffix ends a run of Chinese characters (古港镇, 喇嘛湾镇, 集里街道). */
+const PLACE_END = /(镇|乡|街道)/g;
+/** Characters that never sit inside a place name here (在镇上, 哪些镇, 可以在乡镇). */
+const NOT_PLACE = /[在的能可以办到去上个镇乡街了吗我你他她这那哪些和与从各本每全该要是想问请]/;
+/** Words that make a fact keyword of a question (公章 is the 印章 of a fact). */
+const FACT_WORDS: [RegExp, string][] = [[/公章|章子/g, '印章']];
 
 /** Stands for "the town's service centre" in town_info replies. */
 export const CENTRE_FACT: Fact = { topic: '服务中心', text: '', keywords: [] };
@@ -115,10 +118,13 @@ export class Understander {
   private readonly towns: Dictionary<Town>;
   private readonly items: Dictionary<number>;
   private readonly scenarios: Dictionary<Scenario>;
+  private readonly scenarioStems: Dictionary<Scenario>;
   readonly index: KnowledgeIndex;
   private readonly townKeys: string[];
   /** Each fact's compact topic and keywords that can match (computed once, not per question). */
   private readonly factKeys = new Map<Fact, string[]>();
+  /** Each fact topic's character pairs (computed once). */
+  private readonly topicGrams = new Map<Fact, string[]>();
   /** Each scenario name's and alias's bigrams, in scenario order, for the fuzzy match. */
   private readonly scenarioGrams: { s: Scenario; grams: string[] }[] = [];
 
@@ -141,8 +147,17 @@ export class Understander {
     this.scenarios = new Dictionary<Scenario>();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarios.add(key, s);
     this.scenarios.finish();
+    this.scenarioStems = new Dictionary<Scenario>();
+    for (const s of k.scenarios) {
+      for (const key of [s.name, ...s.aliases]) {
+        const stem = compact(key).replace(/^(开|办|建|搞)/, '');
+        if (stem.length >= 3) this.scenarioStems.add(stem, s);
+      }
+    }
+    this.scenarioStems.finish();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarioGrams.push({ s, grams: [...Understander.bigrams(key)] });
     for (const t of k.regions.towns) for (const fact of t.facts) this.factKeys.set(fact, this.keysOfFact(fact));
+    for (const t of [...k.regions.towns, { facts: k.regions.county.facts }]) for (const fact of t.facts) this.topicGrams.set(fact, [...Understander.bigrams(fact.topic)]);
   }
 
   private keysOfFact(fact: Fact): string[] {
@@ -165,7 +180,28 @@ export class Understander {
   withoutTowns(text: string): string {
     let c = compact(text);
     for (const { key } of this.townsIn(text)) c = c.replace(key, ' ');
-    return c.replace(/浏阳市?/g, ' ');
+    for (const name of this.countyNames) c = c.split(name).join(' ');
+    return c;
+  }
+
+  /** The county's name and aliases, longest first (stripped from item queries). */
+  private get countyNames(): string[] {
+    const c = this.k.regions.county;
+    return [...new Set([c.name, ...c.aliases].map(compact))].sort((a, b) => b.length - a.length);
+  }
+
+  /** A known town whose name sounds like the given place (永按镇 for 永安镇), or null. */
+  townBySound(place: string): Town | null {
+    const stem = (s: string) => compact(s).replace(/(镇|乡|街道)$/, '');
+    const sound = syllables(stem(place)).sounds.join(' ');
+    if (!sound) return null;
+    for (const t of this.k.regions.towns) {
+      for (const key of [t.name, ...t.aliases]) {
+        const k = stem(key);
+        if (k.length >= 2 && syllables(k).sounds.join(' ') === sound) return t;
+      }
+    }
+    return null;
   }
 
   /** Item ids whose name, alias or synonym is written in the text, longest first, with the matched key. */
@@ -219,6 +255,23 @@ export class Understander {
     return best.s;
   }
 
+  /**
+   * A scenario named exactly together with items outside its bundle
+   * (「小卖部要办烟草证」: 开便利店 and 烟草专卖零售许可证核发), or null.
+   */
+  scenarioWithExtras(text: string): { scenario: Scenario; extras: number[] } | null {
+    const c = compact(text).replace(/(开|办|建|搞)(一)?(个|家|间|座|所)/g, '$1');
+    // The place without its verb (小卖部 for 开小卖部) counts here, where another item is named too.
+    const exact = this.scenarios.find(c)[0] ?? this.scenarioStems.find(c)[0];
+    if (!exact) return null;
+    const rest = c.slice(0, exact.start) + ' ' + c.slice(exact.start + exact.key.length);
+    const bundle = new Set(exact.value.items.map((i) => this.index.item(i)?.name));
+    const extras = this.namedItems(rest)
+      .filter((n) => n.key.length >= 3 && !bundle.has(this.k.items[n.id]!.name))
+      .map((n) => n.id);
+    return extras.length ? { scenario: exact.value, extras } : null;
+  }
+
   isHelp(text: string): boolean {
     return HELP.test(compact(text) || text.trim());
   }
@@ -238,6 +291,12 @@ export class Understander {
     return null;
   }
 
+  /** The county (its centre and facts) in the shape of a town, for town_info replies. */
+  countyAsTown(): Town {
+    const c = this.k.regions.county;
+    return { name: c.name, kind: '镇', aliases: c.aliases, centre: c.centre, facts: c.facts };
+  }
+
   /** The question names the county's own service centre. */
   asksCountyCentre(text: string): boolean {
     return COUNTY_CENTRE.test(compact(text)) || compact(text).includes(compact(this.k.regions.county.centre.name));
@@ -248,12 +307,18 @@ export class Understander {
     const c = compact(text);
     const known = new Set(this.k.regions.towns.flatMap((t) => [t.name, ...t.aliases].map(compact)));
     const out: string[] = [];
-    for (const m of c.matchAll(PLACE)) {
-      const name = m[0];
-      // 「在镇上」「本镇」 and known names (or names containing one) are not unknown places.
+    for (const m of c.matchAll(PLACE_END)) {
+      // Up to three characters before the suffix, dropping any that cannot be in a name (在, 的 …).
+      let stem = '';
+      for (let i = m.index - 1; i >= 0 && stem.length < 3; i--) {
+        const ch = c[i]!;
+        if (!/[\u4e00-\u9fff]/.test(ch) || NOT_PLACE.test(ch)) break;
+        stem = ch + stem;
+      }
+      if (stem.length < 2) continue;
+      const name = stem + m[0];
+      // Known names (or names containing one) are not unknown places.
       if ([...known].some((k) => name.includes(k) || k.includes(name))) continue;
-      const stem = name.replace(/(镇|乡|街道)$/, '');
-      if (NOT_PLACE.test(stem)) continue;
       out.push(name);
     }
     return [...new Set(out)];
@@ -263,14 +328,22 @@ export class Understander {
    * Town facts that the question asks about, by keyword or topic, strongest
    * first (score: matched characters).
    */
-  facts(text: string, towns: Town[]): { town: Town; fact: Fact; score: number }[] {
-    const c = compact(text);
-    const out: { town: Town; fact: Fact; score: number }[] = [];
+  facts(text: string, towns: Town[]): { town: Town; fact: Fact; score: number; keys: string[] }[] {
+    let c = compact(text);
+    for (const [re, to] of FACT_WORDS) c = c.replace(re, to);
+    const q = Understander.bigrams(c);
+    const out: { town: Town; fact: Fact; score: number; keys: string[] }[] = [];
     for (const town of towns) {
       for (const fact of town.facts) {
         const keys = this.factKeys.get(fact) ?? this.keysOfFact(fact);
-        const matched = keys.filter((k) => c.includes(k));
-        if (matched.length) out.push({ town, fact, score: matched.reduce((n, k) => n + k.length, 0) });
+        // A number keyword (12345, 35) only counts as a whole number, not inside a phone number.
+        const matched = keys.filter((k) => (/^\d+$/.test(k) ? new RegExp(`(?<!\\d)${k}(?!\\d)`).test(c) : c.includes(k)));
+        if (!matched.length) continue;
+        // Most of a longer topic's character pairs (一枚印章管审批 in 一枚印章管多少项审批) add to the score.
+        const grams = this.topicGrams.get(fact) ?? [];
+        const shared = grams.filter((g) => q.has(g)).length;
+        const bonus = grams.length >= 4 && shared / grams.length >= 0.5 ? shared : 0;
+        out.push({ town, fact, score: matched.reduce((n, k) => n + k.length, 0) + bonus, keys: matched });
       }
     }
     return out.sort((a, b) => b.score - a.score);

@@ -5,8 +5,9 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { parseAddressKey, type Address } from '../core/messages.ts';
 import { ConfigError } from '../errors.ts';
+import { channelFields, channelsConfig, checkChannelFields, CHANNEL_SECRETS, type ChannelsConfig } from './channels.ts';
 
-const SECRET = new Set(['OPENAI_API_KEY', 'WECHATY_PUPPET_SERVICE_TOKEN', 'DATABASE_URL']);
+const SECRET = new Set(['OPENAI_API_KEY', 'WECHATY_PUPPET_SERVICE_TOKEN', 'DATABASE_URL', ...CHANNEL_SECRETS]);
 
 const list = (def = '') =>
   z
@@ -41,7 +42,7 @@ const bucket = (def: string) =>
       return { capacity: Number(m[1]), perSeconds: Number(m[2]) };
     });
 
-/** `roomId` or `roomId=永安镇` pairs: staff groups, optionally tied to a town. */
+/** `roomId` or `roomId=某某镇` pairs: staff groups, optionally tied to a town. */
 const staffRooms = z
   .string()
   .default('')
@@ -88,7 +89,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   HNSW_EF: int(64, 1, 10_000),
-});
+  ...channelFields,
+}).superRefine(checkChannelFields);
 
 /** Every variable the configuration reads (documented in .env.example). */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
@@ -128,6 +130,8 @@ export interface Config {
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
   hnswEf: number;
+  /** The official WeCom channels (微信客服, intelligent bot) and the HTTP server. */
+  channels: ChannelsConfig;
 }
 
 const expectedOf = (issue: z.core.$ZodIssue): string => {
@@ -197,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     hnswEf: e.HNSW_EF,
+    channels: channelsConfig(e),
   };
 }
 

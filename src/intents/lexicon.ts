@@ -29,7 +29,7 @@ export const VOCABULARY = {
 
 export type BindingCommand = { kind: 'bind'; town: string } | { kind: 'unbind' } | { kind: 'status' };
 
-/** `#绑定 永安镇`, `#解绑`, `#状态` (also ＃, Traditional forms, no space). */
+/** `#绑定 某某镇`, `#解绑`, `#状态` (also ＃, Traditional forms, no space). */
 export function parseBindingCommand(text: string): BindingCommand | null {
   const m = /^#\s*(绑定|解绑|状态)\s*(.*)$/s.exec(clean(text));
   if (!m) return null;

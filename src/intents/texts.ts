@@ -5,14 +5,14 @@ export const APOLOGY = '抱歉，系统开了个小差，请稍后再试，或�
 
 export const helpText = (botName: string): string =>
   `您好，我是${botName}，可以帮您查：哪些手续能在镇（街道）办、在哪办、带什么材料、多久办好。` +
-  '例如问我「永安镇能办食品经营许可吗」。需要工作人员帮您跑腿，回复「代办」。';
+  '例如问我「某某镇能办食品经营许可吗」。需要工作人员帮您跑腿，回复「代办」。';
 
 export const PRIVACY_IN_GROUP =
   '为保护您的隐私，请不要在群里发身份证号、银行卡号或手机号（建议撤回那条消息）。' +
   '需要办理的话，请加我为好友或私聊我，发送「代办」，我们私下继续。';
 
 export const ASK_WHICH_ITEM =
-  '请问您想代办哪一项手续？可以直接说「帮我代办食品经营许可」，' + '或者先问我「永安镇能办XX吗」，再回复「代办」。';
+  '请问您想代办哪一项手续？可以直接说「帮我代办食品经营许可」，' + '或者先问我「某某镇能办XX吗」，再回复「代办」。';
 
 export const proxyUnavailable = (contact: string): string =>
   `目前还不能在线提交代办申请。帮办代办是免费的，请直接联系服务中心：${contact}`;
@@ -22,13 +22,13 @@ export const ticketsUnavailable = (contact: string): string =>
 
 export const GENERIC_CONTACT = '就近的镇（街道）便民服务中心，或拨打 12345 政务服务热线。';
 
-export const BIND_ONLY_IN_GROUP = '请在要绑定的群里发送这个命令，例如「#绑定 永安镇」。';
+export const BIND_ONLY_IN_GROUP = '请在要绑定的群里发送这个命令，例如「#绑定 某某镇」。';
 
 export const BIND_STAFF_ONLY =
   '只有服务中心工作人员可以设置本群对应的乡镇。如需设置，请联系服务中心的代办员。';
 
 export const bindNeedTown = (towns: string[]): string =>
-  `请写明乡镇，例如「#绑定 永安镇」。可选：${towns.join('、')}。`;
+  `请写明乡镇，例如「#绑定 ${towns[0] ?? '某某镇'}」。可选：${towns.join('、')}。`;
 
 export const bindUnknownTown = (name: string, towns: string[]): string =>
   `没有找到「${name}」。可绑定的乡镇（街道）：${towns.join('、')}。`;

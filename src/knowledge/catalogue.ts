@@ -8,7 +8,7 @@ export interface Catalogue {
   /** Town by canonical name. */
   town(name: string): Town | undefined;
   /** The county's own service centre (name, address, hours), for "go here instead". */
-  countyCentre(): { name: string; address: string; hours: string; phone?: string };
+  countyCentre(): { name: string; address?: string; hours?: string; phone?: string };
   /** The county's hotline, e.g. 12345. */
   hotline(): string | undefined;
 }

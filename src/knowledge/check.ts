@@ -3,7 +3,9 @@
 import type { Problem } from '../errors.ts';
 import { compact } from '../text/normalize.ts';
 import type { Knowledge, Origin } from './load.ts';
-import { limitDays, type Department, type Item, type Town } from './schemas.ts';
+import { DEVOLUTION_ALIASES, limitDays, normalizeItemType, type Department, type DevolutionMode, type Item, type Town } from './schemas.ts';
+import { isEnforcement } from './facts.ts';
+import { didYouMean } from './suggest.ts';
 
 /** Name and alias lookups over a loaded knowledge base. */
 export class KnowledgeIndex {
@@ -52,6 +54,13 @@ export function crossCheck(k: Knowledge): Problem[] {
   const warn = (origin: Origin, field: string | undefined, message: string, expected?: string) =>
     problems.push({ ...place(origin, field), field, message, expected, severity: 'warning' });
   const regionsOrigin = { file: 'regions.yaml' };
+  const itemNames = k.items.flatMap((i) => [i.name, ...i.aliases]);
+  const deptNames = k.departments.flatMap((d) => [d.name, ...d.aliases]);
+  const townNameList = k.regions.towns.map((t) => t.name);
+  const withHint = (message: string, name: string, known: string[]) => {
+    const hint = didYouMean(name, known);
+    return hint ? `${message}，${hint}` : message;
+  };
 
   // Towns: unique names and aliases, not colliding with the county.
   const townKeys = new Map<string, string>();
@@ -83,10 +92,25 @@ export function crossCheck(k: Knowledge): Problem[] {
   for (const item of k.items) {
     const origin = k.itemOrigins.get(item.name)!;
     if (!idx.department(item.department)) {
-      err(origin, 'department', `部门「${item.department}」不在 departments.yaml 里`, '使用 departments.yaml 中的部门全称，或先在那里添加该部门');
+      err(origin, 'department', withHint(`部门「${item.department}」不在 departments.yaml 里`, item.department, deptNames), '使用 departments.yaml 中的部门全称，或先在那里添加该部门');
     }
     if (item.elsewhere?.department && !idx.department(item.elsewhere.department)) {
-      err(origin, 'elsewhere.department', `部门「${item.elsewhere.department}」不在 departments.yaml 里`, '使用 departments.yaml 中的部门全称');
+      err(origin, 'elsewhere.department', withHint(`部门「${item.elsewhere.department}」不在 departments.yaml 里`, item.elsewhere.department, deptNames), '使用 departments.yaml 中的部门全称');
+    }
+    if (item.parent) {
+      const parent = idx.item(item.parent);
+      if (!parent) err(origin, 'parent', withHint(`主项「${item.parent}」不在事项目录里`, item.parent, itemNames), '写目录里主项的名称');
+      else if (parent.name === item.name) err(origin, 'parent', '主项不能是事项自己', '写它所属的主项名称');
+    }
+    if (item.draft) {
+      warn(
+        origin,
+        'name',
+        isEnforcement(item) ? `「${item.name}」是导入时生成的草稿，类型、部门、依据待核对` : `「${item.name}」是导入时生成的草稿，条件、材料、流程、时限、收费都还没有`,
+        isEnforcement(item) ? '核对后删除 draft: true' : '按办事指南补全后删除 draft: true',
+      );
+    } else if (!item.abolished && !isEnforcement(item)) {
+      if (item.fee === undefined) warn(origin, 'fee', `「${item.name}」没有写收费，回复会说“未记录”并引导咨询`, '写明 不收费 或收费标准');
     }
     for (const alias of item.aliases) {
       const owner = aliasOwner.get(compact(alias));
@@ -105,64 +129,91 @@ export function crossCheck(k: Knowledge): Problem[] {
         );
       }
     }
-    if (!item.abolished && item.promised_limit === undefined) {
+    if (!item.abolished && !item.draft && !isEnforcement(item) && item.promised_limit === undefined) {
       warn(origin, 'promised_limit', '没有写承诺时限', '填写工作日数，或 即办');
     }
   }
 
-  // Lists: town known, items known, department consistent, no duplicates.
-  const townNames = new Set(k.regions.towns.map((t) => t.name));
-  for (const [townName, entries] of k.lists) {
-    const town = idx.town(townName);
-    const file = entries[0]?.origin.file ?? `lists/${townName}.csv`;
-    if (!town || town.name !== townName) {
-      err(
-        { file, line: 1 },
-        undefined,
-        `文件名里的「${townName}」不是 regions.yaml 里的镇/街道`,
-        `文件名用镇/街道全称：${[...townNames].join('、')}`,
-      );
-      continue;
+  // Lists: items known, department consistent, no duplicates, mode agrees with the row's note.
+  const modeWords = new Map<string, DevolutionMode>(Object.entries(DEVOLUTION_ALIASES).filter(([w]) => !['下放', '受理', '法定'].includes(w)));
+  for (const m of k.regions.modes) modeWords.set(m.name, m.meaning);
+  for (const town of k.regions.towns) {
+    for (const c of [town.centre, ...(town === k.regions.towns[0] ? [k.regions.county.centre] : [])]) {
+      const missing = [c.address ? '' : '地址', c.hours ? '' : '办公时间'].filter(Boolean);
+      if (missing.length) warn(regionsOrigin, 'centre', `${c.name}没有写${missing.join('和')}，回复会说“未记录”并引导咨询`, '有核实过的地址和办公时间就写上');
     }
+  }
+  for (const d of k.departments) {
+    if (!d.place) warn({ file: 'departments.yaml' }, 'place', `部门「${d.name}」没有写办理地点，不在镇里办时回复只能给出部门名称`, '写明办理地点（例如 某县政务服务中心某窗口）');
+  }
+  for (const town of k.regions.towns) {
+    const entries = [...(k.lists.get(town.name) ?? []), ...(k.inactive.get(town.name) ?? [])];
     const seen = new Map<string, Origin>();
-    const seenNo = new Map<number, Origin>();
     const windows = new Set((town.centre.windows ?? []).map((w) => w.name));
     for (const e of entries) {
       const item = idx.item(e.事项名称);
       if (!item) {
-        err(e.origin, '事项名称', `事项「${e.事项名称}」不在事项目录里`, '使用 items/ 中的事项名称或别名，或先把事项加进目录');
+        err(e.origin, '事项名称', withHint(`事项「${e.事项名称}」不在事项目录里`, e.事项名称, itemNames), '使用 items/ 中的事项名称或别名，或先把事项加进目录（daiban kb import --scaffold-items 可生成草稿）');
         continue;
       }
       if (item.abolished) {
         err(e.origin, '事项名称', `事项「${item.name}」已于 ${item.abolished.date} 取消，不能再列入下放清单`, '从清单中删除该行');
       }
-      const dept = idx.department(e.原实施部门);
-      if (!dept) {
-        err(e.origin, '原实施部门', `部门「${e.原实施部门}」不在 departments.yaml 里`, '使用部门全称');
-      } else if (dept.name !== idx.department(item.department)?.name) {
-        err(e.origin, '原实施部门', `「${e.原实施部门}」与事项目录中的部门「${item.department}」不一致`, item.department);
+      if (e.原实施部门) {
+        const dept = idx.department(e.原实施部门);
+        if (!dept) {
+          err(e.origin, '原实施部门', withHint(`部门「${e.原实施部门}」不在 departments.yaml 里`, e.原实施部门, deptNames), '使用部门全称');
+        } else if (dept.name !== idx.department(item.department)?.name) {
+          err(e.origin, '原实施部门', `「${e.原实施部门}」与事项目录中的部门「${item.department}」不一致`, item.department);
+        }
       }
-      const prev = seen.get(item.name);
-      if (prev) err(e.origin, '事项名称', `事项「${item.name}」在本清单中重复（第一次在第 ${prev.line} 行）`, '每个事项只列一次');
-      seen.set(item.name, e.origin);
-      const prevNo = seenNo.get(e.序号);
-      if (prevNo) err(e.origin, '序号', `序号 ${e.序号} 重复（第一次在第 ${prevNo.line} 行）`, '序号不重复');
-      seenNo.set(e.序号, e.origin);
+      if (e.主项 && !idx.item(e.主项)) err(e.origin, '主项', withHint(`主项「${e.主项}」不在事项目录里`, e.主项, itemNames), '写目录里主项的名称');
+      if (e.权力类型) {
+        const t = normalizeItemType(e.权力类型);
+        if (!t) err(e.origin, '权力类型', `「${e.权力类型}」不是权责清单的权力类型`, '行政许可、行政处罚、行政强制、行政检查、行政征收、行政给付、行政确认、行政奖励、行政裁决、其他行政权力');
+        else if (t.type !== item.type) warn(e.origin, '权力类型', `清单写的是「${e.权力类型}」，事项目录里「${item.name}」是「${item.type}」`, '两处一致');
+      }
+      const key = `${e.origin.file}\0${item.name}`;
+      const prev = seen.get(key);
+      if (prev && prev.line !== e.origin.line) err(e.origin, '事项名称', `事项「${item.name}」在本清单中重复（第一次在第 ${prev.line} 行）`, '每个事项只列一次');
+      if (!prev) seen.set(key, e.origin);
+      if (e.下放方式 && e.备注) {
+        const said = [...modeWords.keys()].sort((a, b) => b.length - a.length).find((w) => e.备注.includes(w));
+        const meaning = said ? modeWords.get(said)! : /初审|审核后报|报.{0,6}(审批|决定)/.test(e.备注) ? '受理初审' : undefined;
+        if (meaning && meaning !== e.下放方式) {
+          warn(
+            e.origin,
+            '下放方式',
+            `下放方式写的是「${e.modeName ?? e.下放方式}」（${e.下放方式}），但备注写着「${said ?? e.备注}」（${meaning}）`,
+            '核对原文件：以哪种方式下放，改正下放方式或备注',
+          );
+        }
+      }
       if (e.窗口 && windows.size > 0 && !windows.has(e.窗口)) {
         warn(e.origin, '窗口', `窗口「${e.窗口}」不在 ${town.name} 服务中心的窗口列表里`, [...windows].join('、'));
       }
     }
   }
+  // 序号 unique within a file.
+  const numbers = new Map<string, Origin>();
+  for (const entries of [...k.lists.values(), ...k.inactive.values()]) {
+    for (const e of entries) {
+      const key = `${e.origin.file}\0${e.序号}`;
+      const prev = numbers.get(key);
+      if (prev && prev.line !== e.origin.line) err(e.origin, '序号', `序号 ${e.序号} 重复（第一次在第 ${prev.line} 行）`, '序号不重复');
+      else numbers.set(key, e.origin);
+    }
+  }
   for (const town of k.regions.towns) {
-    if (!k.lists.has(town.name)) {
-      warn(regionsOrigin, 'towns', `${town.name} 没有下放清单`, `添加 lists/${town.name}.csv`);
+    if (!k.listFiles.has(town.name)) {
+      warn(regionsOrigin, 'towns', `${town.name} 没有下放清单`, `添加 lists/${town.name}.csv，或在共用清单的「适用乡镇」列 / lists/towns.yaml 里写上它`);
     }
   }
 
   // Guides: item and town known; time limits written in the prose agree with the catalogue.
   for (const g of k.guides) {
     const item = idx.item(g.item);
-    if (!item) err(g.origin, 'item', `指南对应的事项「${g.item}」不在事项目录里`, '使用事项目录中的名称');
+    if (!item) err(g.origin, 'item', withHint(`指南对应的事项「${g.item}」不在事项目录里`, g.item, itemNames), '使用事项目录中的名称');
     for (const [label, field] of [['法定', 'legal_limit'], ['承诺', 'promised_limit']] as const) {
       const stated = guideLimit(g.body, label);
       const listed = item?.[field];
@@ -175,7 +226,7 @@ export function crossCheck(k: Knowledge): Problem[] {
         '两处一致（以事项目录为准，答复用的是目录里的时限）',
       );
     }
-    if (g.town && !idx.town(g.town)) err(g.origin, 'town', `镇/街道「${g.town}」不在 regions.yaml 里`, [...townNames].join('、'));
+    if (g.town && !idx.town(g.town)) err(g.origin, 'town', withHint(`镇/街道「${g.town}」不在 regions.yaml 里`, g.town, townNameList), townNameList.join('、'));
   }
 
   // Scenarios: unique names, items known.
@@ -185,13 +236,13 @@ export function crossCheck(k: Knowledge): Problem[] {
     if (scenarioNames.has(s.name)) err(origin, 'name', `一件事「${s.name}」重复`, '名称唯一');
     scenarioNames.add(s.name);
     for (const name of s.items) {
-      if (!idx.item(name)) err(origin, 'items', `一件事「${s.name}」里的事项「${name}」不在事项目录里`, '使用事项目录中的名称');
+      if (!idx.item(name)) err(origin, 'items', withHint(`一件事「${s.name}」里的事项「${name}」不在事项目录里`, name, itemNames), '使用事项目录中的名称');
     }
   }
 
   // Synonyms: targets known; a colloquial word should not shadow an item name.
   for (const syn of k.synonyms) {
-    if (!idx.item(syn.事项)) err(syn.origin, '事项', `事项「${syn.事项}」不在事项目录里`, '使用事项目录中的名称');
+    if (!idx.item(syn.事项)) err(syn.origin, '事项', withHint(`事项「${syn.事项}」不在事项目录里`, syn.事项, itemNames), '使用事项目录中的名称');
     const owner = aliasOwner.get(compact(syn.说法));
     if (owner && idx.item(syn.事项)?.name !== owner) {
       warn(syn.origin, '说法', `说法「${syn.说法}」已是事项「${owner}」的名称或别名`, '删除这一行或改指向该事项');
@@ -202,14 +253,17 @@ export function crossCheck(k: Knowledge): Problem[] {
   for (const cases of k.eval.values()) {
     for (const c of cases) {
       for (const name of c.items) {
-        if (!idx.item(name)) err(c.origin, 'items', `评测题里的事项「${name}」不在事项目录里`, '使用事项目录中的名称');
+        if (!idx.item(name)) err(c.origin, 'items', withHint(`评测题里的事项「${name}」不在事项目录里`, name, itemNames), '使用事项目录中的名称');
       }
       for (const t of [c.town, c.bound]) {
-        if (t && !idx.town(t)) err(c.origin, 'town', `镇/街道「${t}」不在 regions.yaml 里`, [...townNames].join('、'));
+        if (t && !idx.town(t)) err(c.origin, 'town', withHint(`镇/街道「${t}」不在 regions.yaml 里`, t, townNameList), townNameList.join('、'));
       }
     }
   }
-  return problems;
+  // One row of a list shared by several towns is checked once per town: report it once.
+  const unique = new Map<string, Problem>();
+  for (const p of problems) unique.set(`${p.severity}\0${p.file}\0${p.line}\0${p.field}\0${p.message}`, p);
+  return [...unique.values()];
 }
 
 /** The 法定/承诺 time limit a guide's prose states (「承诺时限5个工作日」「承诺时限：即办」), or null. */
@@ -239,8 +293,10 @@ export function summarize(k: Knowledge): TownSummary[] {
       const item = idx.item(e.事项名称);
       if (!item) continue;
       byType[item.type] = (byType[item.type] ?? 0) + 1;
-      byMode[e.下放方式] = (byMode[e.下放方式] ?? 0) + 1;
-      depts.add(idx.department(e.原实施部门)?.name ?? e.原实施部门);
+      const mode = e.modeName ?? e.下放方式 ?? '未写下放方式';
+      byMode[mode] = (byMode[mode] ?? 0) + 1;
+      const dept = e.原实施部门 ?? item.department;
+      depts.add(idx.department(dept)?.name ?? dept);
     }
     return { town: town.name, items: entries.length, departments: depts.size, byType, byMode };
   });

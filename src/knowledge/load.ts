@@ -9,8 +9,11 @@ import { KnowledgeError } from '../errors.ts';
 import { toSimplified } from '../text/normalize.ts';
 import { crossCheck } from './check.ts';
 import {
-  LIST_COLUMNS,
+  DEVOLUTION_ALIASES,
+  DEVOLUTION_MODES,
+  LIST_OPTIONAL_COLUMNS,
   SYNONYM_COLUMNS,
+  type DevolutionMode,
   departmentsSchema,
   evalFileSchema,
   guideFrontSchema,
@@ -28,7 +31,9 @@ import {
   type Scenario,
   type SynonymRow,
 } from './schemas.ts';
-import { YamlSource, fieldName, readCsv, splitFrontMatter } from './sources.ts';
+import { YamlSource, decodeText, describeIssue, fieldName, readCsv, splitFrontMatter } from './sources.ts';
+import { didYouMean } from './suggest.ts';
+import { compact } from '../text/normalize.ts';
 
 /** Where a record came from, for cross-check messages. */
 export interface Origin {
@@ -38,9 +43,20 @@ export interface Origin {
   fields?: Record<string, number>;
 }
 
-export interface ListEntry extends ListRow {
+export interface ListEntry extends Omit<ListRow, '序号' | '下放方式'> {
+  /** As published, or the row's position when the list has no 序号 column. */
+  序号: number;
+  /** What the row's 下放方式 means; undefined when the list does not say. */
+  下放方式?: DevolutionMode;
+  /** The 下放方式 as the county wrote it (委托下放, 服务窗口前移 …). */
+  modeName?: string;
   town: string;
   origin: Origin;
+}
+
+/** A row that does not apply today: withdrawn (收回) or not yet in force. */
+export interface InactiveEntry extends ListEntry {
+  state: 'withdrawn' | 'pending';
 }
 
 export interface Guide extends GuideFront {
@@ -58,8 +74,12 @@ export interface Knowledge {
   departments: Department[];
   items: Item[];
   itemOrigins: Map<string, Origin>;
-  /** Devolved lists by town name. */
+  /** Devolved lists by town name: the rows in force on the day the folder was loaded. */
   lists: Map<string, ListEntry[]>;
+  /** Rows withdrawn or not yet in force, by town name (for "收回了" / "将于…起" replies). */
+  inactive: Map<string, InactiveEntry[]>;
+  /** List files that exist per town, even if unreadable (so no false "没有下放清单"). */
+  listFiles: Map<string, string[]>;
   guides: Guide[];
   scenarios: Scenario[];
   scenarioOrigins: Map<string, Origin>;
@@ -121,6 +141,7 @@ export function knowledgeFiles(dir: string): string[] {
     ...listFiles(path.join(dir, 'items'), '.yaml'),
     ...listFiles(path.join(dir, 'items'), '.yml'),
     ...listFiles(path.join(dir, 'lists'), '.csv'),
+    ...[path.join(dir, 'lists', 'towns.yaml')].filter((f) => fs.existsSync(f)),
     ...listFiles(path.join(dir, 'guides'), '.md'),
   ];
 }
@@ -133,7 +154,16 @@ export function hashKnowledge(dirArg: string): string {
   return hash.digest('hex');
 }
 
-export function loadKnowledge(dirArg: string): LoadResult {
+export interface LoadOptions {
+  /** The day rows are judged in force against (生效日期/收回日期); default today in China (UTC+8). */
+  today?: string;
+}
+
+const chinaToday = (): string => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+const ALL_TOWNS = new Set(['全部', '所有', '全部乡镇', '所有乡镇', '各乡镇', '各乡镇街道', '各镇街', '全县', '全部镇街', '所有镇街', '各镇', '各街道', '全部镇街道']);
+
+export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResult {
+  const today = opts.today ?? chinaToday();
   const dir = path.resolve(dirArg);
   const problems: Problem[] = [];
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -163,9 +193,10 @@ export function loadKnowledge(dirArg: string): LoadResult {
   // items/*.yaml
   const items: Item[] = [];
   const itemOrigins = new Map<string, Origin>();
+  const nameField = new Map<string, string | undefined>();
   const itemFiles = [...listFiles(path.join(dir, 'items'), '.yaml'), ...listFiles(path.join(dir, 'items'), '.yml')];
   if (itemFiles.length === 0) {
-    problems.push({ file: 'items/', message: '事项目录是空的', expected: 'items/ 下至少一个 .yaml 文件', severity: 'error' });
+    problems.push({ file: 'items/', message: '事项目录是空的：机器人还答不了任何事项', expected: '用 daiban kb import … --scaffold-items 从清单生成草稿，或在 items/ 下写 .yaml', severity: 'warning' });
   }
   let itemsOk = true;
   for (const file of itemFiles) {
@@ -176,7 +207,7 @@ export function loadKnowledge(dirArg: string): LoadResult {
     }
     res.data.forEach((item, i) => {
       const fields: Record<string, number> = {};
-      for (const f of ['name', 'department', 'aliases', 'legal_limit', 'promised_limit']) {
+      for (const f of ['name', 'department', 'aliases', 'legal_limit', 'promised_limit', 'parent', 'fee', 'type']) {
         const line = res.source.lineOf([i, f]);
         if (line !== undefined) fields[f] = line;
       }
@@ -185,51 +216,30 @@ export function loadKnowledge(dirArg: string): LoadResult {
       const origin = { file: rel(dir, file), line: res.source.lineOf([i]), fields };
       const prev = itemOrigins.get(item.name);
       if (prev) {
-        problems.push({
-          ...origin,
-          field: fieldName([i, 'name']),
-          message: `事项名称「${item.name}」重复，已在 ${prev.file}:${prev.line} 定义`,
-          expected: '每个事项名称全县唯一',
-          severity: 'error',
-        });
+        // Blame the copy: the file changed last; when that cannot be told, both places.
+        const mtime = (f: string) => fs.statSync(path.join(dir, f)).mtimeMs;
+        const newer = prev.file === origin.file ? 0 : mtime(origin.file) - mtime(prev.file);
+        const dup = (at: Origin, other: Origin, f: string | undefined) =>
+          problems.push({
+            file: at.file,
+            line: at.fields?.name ?? at.line,
+            field: f,
+            message: `事项名称「${item.name}」重复，另一处在 ${other.file}:${other.fields?.name ?? other.line}`,
+            expected: '每个事项名称全县唯一：删除多余的一条，或改名',
+            severity: 'error',
+          });
+        if (newer >= -1000) dup(origin, prev, fieldName([i, 'name']));
+        if (newer <= 1000 && prev.file !== origin.file) dup(prev, origin, nameField.get(item.name));
         return;
       }
       itemOrigins.set(item.name, origin);
+      nameField.set(item.name, fieldName([i, 'name']));
       items.push(item);
     });
   }
 
-  // lists/<town>.csv
-  const lists = new Map<string, ListEntry[]>();
-  for (const file of listFiles(path.join(dir, 'lists'), '.csv')) {
-    const name = rel(dir, file);
-    const town = toSimplified(path.basename(file, path.extname(file)));
-    const records = readCsv(
-      name,
-      fs.readFileSync(file, 'utf8'),
-      { required: LIST_COLUMNS.slice(0, 5), optional: LIST_COLUMNS.slice(5) },
-      problems,
-    );
-    if (!records) continue;
-    const entries: ListEntry[] = [];
-    for (const rec of records) {
-      const parsed = listRowSchema.safeParse(simplifyDeep(rec.values), { reportInput: true });
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          problems.push({
-            file: name,
-            line: rec.line,
-            field: String(issue.path[0] ?? ''),
-            message: issue.code === 'custom' ? issue.message : describe(issue),
-            severity: 'error',
-          });
-        }
-        continue;
-      }
-      entries.push({ ...parsed.data, town, origin: { file: name, line: rec.line } });
-    }
-    lists.set(town, entries);
-  }
+  // lists/*.csv: one town per file (file name), or several (适用乡镇 column / lists/towns.yaml).
+  const { lists, inactive, listFilesByTown } = readLists(dir, regions, today, problems);
   for (const file of listFiles(path.join(dir, 'lists'), '.xlsx')) {
     problems.push({
       file: rel(dir, file),
@@ -315,6 +325,8 @@ export function loadKnowledge(dirArg: string): LoadResult {
     items,
     itemOrigins,
     lists,
+    inactive,
+    listFiles: listFilesByTown,
     guides,
     scenarios,
     scenarioOrigins,
@@ -325,8 +337,171 @@ export function loadKnowledge(dirArg: string): LoadResult {
   return { knowledge, problems };
 }
 
+/** Reads every list file; rows are split per town and by whether they are in force on `today`. */
+function readLists(
+  dir: string,
+  regions: Regions | null,
+  today: string,
+  problems: Problem[],
+): { lists: Map<string, ListEntry[]>; inactive: Map<string, InactiveEntry[]>; listFilesByTown: Map<string, string[]> } {
+  const lists = new Map<string, ListEntry[]>();
+  const inactive = new Map<string, InactiveEntry[]>();
+  const listFilesByTown = new Map<string, string[]>();
+  const towns = regions?.towns ?? [];
+  const townByKey = new Map<string, string>();
+  for (const t of towns) for (const key of [t.name, ...t.aliases]) townByKey.set(compact(toSimplified(key)), t.name);
+  const townNames = towns.map((t) => t.name);
+  const modeByName = new Map<string, DevolutionMode>(Object.entries(DEVOLUTION_ALIASES));
+  for (const m of regions?.modes ?? []) modeByName.set(compact(m.name), m.meaning);
+
+  // lists/towns.yaml: { 文件名.csv: [镇, 镇] | 全部 }
+  const mapping = new Map<string, { towns: string[]; line?: number }>();
+  const mappingFile = path.join(dir, 'lists', 'towns.yaml');
+  if (fs.existsSync(mappingFile)) {
+    const src = YamlSource.parse('lists/towns.yaml', fs.readFileSync(mappingFile, 'utf8'), problems);
+    const value = src?.value;
+    if (src && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      problems.push({ file: 'lists/towns.yaml', line: 1, message: '应为「文件名: [镇, 镇]」的对照表', expected: '例如  全县清单.csv: [甲镇, 乙镇]  或  全县清单.csv: 全部', severity: 'error' });
+    } else if (src) {
+      for (const [fileName, raw] of Object.entries(value as Record<string, unknown>)) {
+        const line = src.lineOfKey([], fileName);
+        const names = (Array.isArray(raw) ? raw : [raw]).map((v) => toSimplified(String(v ?? '').trim())).filter(Boolean);
+        const resolved: string[] = [];
+        for (const n of names) {
+          if (ALL_TOWNS.has(n)) resolved.push(...townNames);
+          else if (townByKey.has(compact(n))) resolved.push(townByKey.get(compact(n))!);
+          else if (regions) {
+            const hint = didYouMean(n, townNames);
+            problems.push({ file: 'lists/towns.yaml', line, field: fileName, message: `「${n}」不是 regions.yaml 里的镇/街道${hint ? `，${hint}` : ''}`, expected: townNames.join('、'), severity: 'error' });
+          }
+        }
+        if (!fs.existsSync(path.join(dir, 'lists', fileName))) {
+          problems.push({ file: 'lists/towns.yaml', line, field: fileName, message: `lists/ 下没有文件「${fileName}」`, expected: '写 lists/ 里清单文件的文件名（含 .csv）', severity: 'error' });
+        }
+        mapping.set(toSimplified(fileName), { towns: [...new Set(resolved)], line });
+      }
+    }
+  }
+
+  for (const file of listFiles(path.join(dir, 'lists'), '.csv')) {
+    const name = rel(dir, file);
+    const base = toSimplified(path.basename(file, path.extname(file)));
+    const fileTown = townByKey.get(compact(base));
+    const mapped = mapping.get(toSimplified(path.basename(file)));
+    const fileTowns = mapped ? mapped.towns : fileTown ? [fileTown] : [];
+    for (const t of fileTowns) listFilesByTown.set(t, [...(listFilesByTown.get(t) ?? []), name]);
+    const { text, encoding } = decodeText(fs.readFileSync(file));
+    if (encoding !== 'utf-8') {
+      problems.push({
+        file: name,
+        line: 1,
+        message: '文件不是 UTF-8 编码（看起来是 Excel 另存的 GBK/GB18030 “CSV（逗号分隔）”），内容会变成乱码，所以没有检查',
+        expected: `运行 daiban kb import ${name} --dir <知识库目录> --town <镇名> --force 自动转码；或在 Excel 里“另存为 → CSV UTF-8（逗号分隔）”`,
+        severity: 'error',
+      });
+      if (!fileTowns.length && fileTown === undefined && !mapped) listFilesByTown.set(base, [name]);
+      continue;
+    }
+    const records = readCsv(name, text, { required: ['事项名称'], optional: LIST_OPTIONAL_COLUMNS }, problems);
+    if (!records) continue;
+    const hasTownColumn = records.some((r) => '适用乡镇' in r.values);
+    if (!fileTowns.length && !hasTownColumn) {
+      const hint = regions ? didYouMean(base, townNames) : '';
+      problems.push({
+        file: name,
+        line: 1,
+        message: `文件名里的「${base}」不是 regions.yaml 里的镇/街道${hint ? `，${hint}` : ''}`,
+        expected: `文件名用镇/街道全称（${townNames.join('、')}）；一份清单给几个镇用时，加一列「适用乡镇」或在 lists/towns.yaml 写明`,
+        severity: 'error',
+      });
+      continue;
+    }
+    let noMode = 0;
+    let firstNoMode: number | undefined;
+    records.forEach((rec, index) => {
+      const parsed = listRowSchema.safeParse(simplifyDeep(rec.values), { reportInput: true });
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          problems.push({
+            file: name,
+            line: rec.line,
+            field: String(issue.path[0] ?? ''),
+            message: issue.code === 'custom' ? issue.message : describe(issue),
+            severity: 'error',
+          });
+        }
+        return;
+      }
+      const row = parsed.data;
+      const bad = (field: string, message: string, expected?: string) =>
+        problems.push({ file: name, line: rec.line, field, message, expected, severity: 'error' });
+      let mode: DevolutionMode | undefined;
+      if (row.下放方式) {
+        mode = modeByName.get(compact(row.下放方式));
+        if (!mode) {
+          const known = [...new Set([...DEVOLUTION_MODES, ...(regions?.modes ?? []).map((m) => m.name)])];
+          const hint = didYouMean(row.下放方式, [...known, ...Object.keys(DEVOLUTION_ALIASES)]);
+          bad(
+            '下放方式',
+            `「${row.下放方式}」不是认可的下放方式${hint ? `，${hint}` : ''}`,
+            `${known.join(' / ')}（也接受 赋权、委托下放、服务前移 等）；本县自己的叫法请在 regions.yaml 的 modes 里写明含义`,
+          );
+          return;
+        }
+      } else {
+        noMode++;
+        firstNoMode ??= rec.line;
+      }
+      if (row.收回后去向 && !row.收回日期) bad('收回后去向', '写了收回后去向，但没有写收回日期', '收回日期写成 YYYY-MM-DD');
+      if (row.收回日期 && row.生效日期 && row.收回日期 < row.生效日期) bad('收回日期', `收回日期 ${row.收回日期} 早于生效日期 ${row.生效日期}`, '收回日期不早于生效日期');
+      if (row.决定日期 && row.生效日期 && row.生效日期 < row.决定日期) bad('生效日期', `生效日期 ${row.生效日期} 早于决定日期 ${row.决定日期}`, '生效日期不早于决定日期');
+      let rowTowns = fileTowns;
+      if (row.适用乡镇) {
+        rowTowns = [];
+        for (const n of row.适用乡镇.split(/[、,，;；/\s]+/).map((x) => x.trim()).filter(Boolean)) {
+          if (ALL_TOWNS.has(n)) rowTowns.push(...townNames);
+          else if (townByKey.has(compact(n))) rowTowns.push(townByKey.get(compact(n))!);
+          else {
+            const hint = didYouMean(n, townNames);
+            bad('适用乡镇', `「${n}」不是 regions.yaml 里的镇/街道${hint ? `，${hint}` : ''}`, `${townNames.join('、')}，或写 全部`);
+          }
+        }
+        rowTowns = [...new Set(rowTowns)];
+        for (const t of rowTowns) if (!listFilesByTown.get(t)?.includes(name)) listFilesByTown.set(t, [...(listFilesByTown.get(t) ?? []), name]);
+      } else if (!fileTowns.length) {
+        bad('适用乡镇', '这一行没有写适用乡镇', `${townNames.join('、')}，或写 全部`);
+      }
+      const { 序号, 下放方式, ...rest } = row;
+      for (const town of rowTowns) {
+        const entry: ListEntry = {
+          ...rest,
+          序号: 序号 ?? index + 1,
+          ...(mode ? { 下放方式: mode, modeName: 下放方式 } : {}),
+          town,
+          origin: { file: name, line: rec.line },
+        };
+        const state = row.收回日期 && row.收回日期 <= today ? 'withdrawn' : row.生效日期 && row.生效日期 > today ? 'pending' : null;
+        if (state) inactive.set(town, [...(inactive.get(town) ?? []), { ...entry, state }]);
+        else lists.set(town, [...(lists.get(town) ?? []), entry]);
+      }
+    });
+    for (const t of fileTowns) if (!lists.has(t)) lists.set(t, []);
+    if (noMode > 0) {
+      problems.push({
+        file: name,
+        line: firstNoMode,
+        field: '下放方式',
+        message: `${noMode} 行没有写下放方式，回复里不会说明镇里以谁的名义办理`,
+        expected: '补上「下放方式」列，或导入时加 --mode（例如 --mode 赋权）',
+        severity: 'warning',
+      });
+    }
+  }
+  return { lists, inactive, listFilesByTown };
+}
+
 const describe = (issue: z.core.$ZodIssue): string =>
-  issue.code === 'invalid_type' && issue.input === undefined ? '缺少必填内容' : issue.message;
+  issue.code === 'invalid_type' && issue.input === undefined ? '缺少必填内容' : describeIssue(issue);
 
 /** Loads and throws a KnowledgeError listing every error if there is any. */
 export function loadKnowledgeOrThrow(dir: string): { knowledge: Knowledge; problems: Problem[] } {

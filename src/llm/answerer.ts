@@ -295,10 +295,11 @@ export class LlmAnswerer implements Answerer {
       type: item.type,
       department: dept?.name ?? item.department,
       times: timeText(item) ?? '知识库未载明时限',
-      fee: item.fee,
+      // Facts the knowledge does not record are named as such, never defaulted.
+      fee: item.fee ?? '知识库未记录收费',
       ...(item.visits !== undefined ? { visits: item.visits === 0 ? '一次不用跑' : `最多跑${item.visits}次` } : {}),
-      online: item.online,
-      mobile: item.mobile ? '手机可办' : '手机不可办',
+      ...(item.online !== undefined ? { online: item.online } : {}),
+      ...(item.mobile !== undefined ? { mobile: item.mobile ? '手机可办' : '手机不可办' } : {}),
       materials: item.materials,
       materialCount: `${item.materials.length}项`,
       ...(item.conditions.length ? { conditions: item.conditions.slice(0, 5) } : {}),
@@ -310,7 +311,7 @@ export class LlmAnswerer implements Answerer {
       facts.atTown = {
         town,
         canHandle: !!entry,
-        ...(entry ? { mode: entry.下放方式, ...(entry.窗口 ? { window: entry.窗口 } : {}), source: `${town}下放清单（${entry.批次}，第${entry.序号}项）` } : {}),
+        ...(entry ? { mode: entry.下放方式, ...(entry.窗口 ? { window: entry.窗口 } : {}), source: `${town}下放清单（${entry.批次 ? `${entry.批次}，` : ''}第${entry.序号}项）` } : {}),
       };
     }
     const updated = this.guideUpdated(item, town);
@@ -319,7 +320,7 @@ export class LlmAnswerer implements Answerer {
       facts.elsewhere = {
         department: other?.name ?? item.elsewhere?.department ?? item.department,
         place: item.elsewhere?.place ?? other?.place ?? this.engine.knowledge.regions.county.centre.name,
-        level: other?.level ?? '县级',
+        ...(other?.level ? { level: other.level } : {}),
         ...(item.elsewhere?.note ? { note: item.elsewhere.note } : {}),
       };
     }

@@ -41,8 +41,9 @@ export interface ItemChanges {
 }
 
 /** Knowledge as stored in the index folder (Maps become arrays). */
-type Snapshot = Omit<Knowledge, 'itemOrigins' | 'lists' | 'scenarioOrigins' | 'eval'> & {
+type Snapshot = Omit<Knowledge, 'itemOrigins' | 'lists' | 'inactive' | 'listFiles' | 'scenarioOrigins' | 'eval'> & {
   lists: [string, Knowledge['lists'] extends Map<string, infer V> ? V : never][];
+  inactive?: [string, Knowledge['inactive'] extends Map<string, infer V> ? V : never][];
 };
 
 const toSnapshot = (k: Knowledge): Snapshot => ({
@@ -52,6 +53,7 @@ const toSnapshot = (k: Knowledge): Snapshot => ({
   departments: k.departments,
   items: k.items,
   lists: [...k.lists.entries()],
+  inactive: [...k.inactive.entries()],
   guides: k.guides,
   scenarios: k.scenarios,
   synonyms: k.synonyms,
@@ -60,6 +62,8 @@ const toSnapshot = (k: Knowledge): Snapshot => ({
 const fromSnapshot = (s: Snapshot): Knowledge => ({
   ...s,
   lists: new Map(s.lists),
+  inactive: new Map(s.inactive ?? []),
+  listFiles: new Map(),
   itemOrigins: new Map(),
   scenarioOrigins: new Map(),
   eval: new Map(),
@@ -76,7 +80,7 @@ export function domainTerms(k: Knowledge): string[] {
   ];
 }
 
-function fingerprints(k: Knowledge): Record<string, string> {
+export function fingerprints(k: Knowledge): Record<string, string> {
   const idx = new KnowledgeIndex(k);
   const towns = new Map<string, string[]>();
   for (const [town, entries] of k.lists) {
@@ -110,6 +114,10 @@ export function diffManifests(prev: Manifest | null, next: Manifest): ItemChange
 }
 
 /** The folder holding CURRENT and the built index folders. */
+/** How many times a build in this process has swapped CURRENT (cheap change check for engines here). */
+let localSwaps = 0;
+export const swapsInThisProcess = (): number => localSwaps;
+
 export class IndexStore {
   constructor(readonly root: string) {}
 
@@ -216,6 +224,7 @@ export class IndexStore {
     const pointerTmp = `${this.pointer}.${process.pid}.tmp`;
     fs.writeFileSync(pointerTmp, name + '\n');
     fs.renameSync(pointerTmp, this.pointer);
+    localSwaps++;
     onProgress?.({ stage: '写入索引', done: 1, total: 1 });
     this.prune(name);
     return { dir, manifest, changes: diffManifests(previous, manifest), knowledge };

@@ -145,9 +145,9 @@ export function question(step: Step, s: DialogState): string {
     case 'items':
       return '请问要办理什么事项？例如：食品经营许可';
     case 'town':
-      return '请问在哪个镇（街道）办理？例如：永安镇';
+      return '请问在哪个镇（街道）办理？请回复镇或街道的名称。';
     case 'company':
-      return '① 请回复企业名称（个体户请回复个体户名称，例如「浏阳市某某餐饮店」）。';
+      return '① 请回复企业名称（个体户请回复个体户名称，例如「某某餐饮店」）。';
     case 'creditCode':
       return '② 请回复统一社会信用代码（营业执照上的18位代码）；还没有执照可回复「无」。';
     case 'contact':
@@ -221,7 +221,7 @@ const looksLikePhone = (t: string) => /^(\+?86)?1\d{10}$/.test(toHalfWidth(t).re
 function checkCompany(raw: string): Checked<string> {
   const t = clean(raw);
   if (looksLikePhone(t) || looksLikeCode(t) || /^\d+$/.test(t)) {
-    return { ok: false, text: '请先回复企业名称（个体户回复个体户名称），例如「浏阳市某某餐饮店」。' };
+    return { ok: false, text: '请先回复企业名称（个体户回复个体户名称），例如「某某餐饮店」。' };
   }
   // Several things in one line that could not be told apart (a phone number, 「无」, a name …).
   if (/1[3-9]\d{9}/.test(toHalfWidth(t).replace(/[\s.-]/g, '')) || t.split(/[\s,，、;；]+/).filter(Boolean).length >= 3) {
@@ -367,7 +367,7 @@ function applySingle(state: DialogState, step: Field, text: string, env: DialogE
     }
     case 'town': {
       const town = env.resolveTown(value);
-      if (!town) return ask(state, `没有找到「${value}」，请回复镇或街道的名称，例如「永安镇」。`);
+      if (!town) return ask(state, `没有找到「${value}」，请回复镇或街道的名称。`);
       s.town = town;
       break;
     }

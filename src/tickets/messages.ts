@@ -31,8 +31,8 @@ export const isUnhappy = (score: number): boolean => score <= 2;
 
 export interface CentreInfo {
   name: string;
-  address: string;
-  hours: string;
+  address?: string | undefined;
+  hours?: string | undefined;
   phone?: string | undefined;
 }
 
@@ -43,7 +43,7 @@ export function centreFor(catalogue: Catalogue, town: string | null): CentreInfo
 
 const centreLines = (c: CentreInfo): string[] => [
   `办理单位：${c.name}`,
-  `地址：${c.address}；办公时间：${c.hours}${c.phone ? `；电话：${c.phone}` : ''}`,
+  `地址：${c.address ?? '知识库未记录'}；办公时间：${c.hours ?? '知识库未记录'}${c.phone ? `；电话：${c.phone}` : ''}`,
 ];
 
 /** The one message after 确认: everything the requester needs, at once (一次性告知). */
@@ -52,7 +52,7 @@ export function confirmationText(t: Ticket, catalogue: Catalogue): string {
   t.items.forEach((it, i) => {
     const item = catalogue.item(it.name);
     lines.push(`${i + 1}. ${it.name}`);
-    lines.push(`   承诺时限：${limitText(it.promisedLimit)}；政府收费：${item?.fee ?? '以窗口告知为准'}`);
+    lines.push(`   承诺时限：${limitText(it.promisedLimit)}；政府收费：${item?.fee ?? '知识库未记录，以窗口告知为准'}`);
     const materials = item?.materials ?? [];
     lines.push(materials.length ? `   需准备：${materials.join('；')}` : '   需准备：办事员核实后告知');
   });

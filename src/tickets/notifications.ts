@@ -122,7 +122,7 @@ export function actionNotices(f: ActionFacts, ctx: NotifyContext): Notices {
       reply = `已通知申请人补件（${n}）。`;
       out.push(
         ...toRequester(
-          `您的代办单 ${n} 需要补充材料：\n${f.text}\n准备好后直接在这里回复（会转给办事员 ${t.assigneeName ?? f.actor.name}），或带到 ${centre.name}（${centre.address}）。`,
+          `您的代办单 ${n} 需要补充材料：\n${f.text}\n准备好后直接在这里回复（会转给办事员 ${t.assigneeName ?? f.actor.name}），或带到 ${centre.name}${centre.address ? `（${centre.address}）` : ''}。`,
         ),
       );
       break;

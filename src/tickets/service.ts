@@ -18,6 +18,7 @@ import { ratingText } from './messages.ts';
 import { isOpen, type Actor, type Ticket, type TicketEvent, type TicketItem, type TicketRef } from './model.ts';
 import { actionNotices, relayNotices, slaNotice, ticketCreated, type ServiceActor } from './notifications.ts';
 import { workingDayDeadline, workingMsBetween } from './worktime.ts';
+import { parseWorkingHours } from '../knowledge/facts.ts';
 import { maskAtRest } from './privacy.ts';
 import type { NewTicket } from './repo.ts';
 import type { Routing } from './routing.ts';
@@ -219,14 +220,17 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
           messages.push(...out);
           log.warn({ event: `sla_${kind}`, ticket: t.number }, kind === 'unclaimed' ? 'ticket unclaimed past SLA' : 'ticket past promised time');
         });
+      const catalogue = deps.catalogue;
       for (const t of await store.tickets.listOpen()) {
-        if (t.status === 'registered' && workingMsBetween(t.createdAt, now) >= slaUnclaimedHours * 3600_000) {
+        // The clock runs in the handling centre's own hours, when they are recorded.
+        const windows = parseWorkingHours((t.town ? catalogue.town(t.town) : undefined)?.centre.hours ?? catalogue.countyCentre().hours) ?? undefined;
+        if (t.status === 'registered' && workingMsBetween(t.createdAt, now, windows) >= slaUnclaimedHours * 3600_000) {
           await remind(t, 'unclaimed', { hours: slaUnclaimedHours });
         }
         const limits = t.items.map((i) => i.promisedLimit).filter((l): l is '即办' | number => l !== null);
         if (limits.length === 0) continue;
         const days = Math.max(...limits.map((l) => (l === '即办' ? 0 : l)));
-        if (now.getTime() > workingDayDeadline(t.createdAt, days).getTime()) await remind(t, 'overdue', { days });
+        if (now.getTime() > workingDayDeadline(t.createdAt, days, windows).getTime()) await remind(t, 'overdue', { days });
       }
       return { messages };
     },

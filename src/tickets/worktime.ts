@@ -1,14 +1,16 @@
 // Working time in Asia/Shanghai (UTC+8, no daylight saving) for SLA clocks.
-// Approximation: Monday–Friday, 8:30–12:00 and 14:30–17:30 (6.5 hours a day);
-// public holidays and the swapped weekend working days (调休) are ignored.
+// Monday–Friday, in the service centre's own hours (parsed from its `hours`
+// text by knowledge/facts.ts); when those are not recorded, 8:30–12:00 and
+// 14:30–17:30. Public holidays and 调休 working days are ignored.
 const OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 86_400_000;
 /** Working windows as [start, end) minutes after local midnight. */
-const WINDOWS: [number, number][] = [
+export type Windows = [number, number][];
+const DEFAULT_WINDOWS: Windows = [
   [8 * 60 + 30, 12 * 60],
   [14 * 60 + 30, 17 * 60 + 30],
 ];
-const END_OF_DAY_MIN = 17 * 60 + 30;
+const endOfDay = (w: Windows) => Math.max(...w.map(([, e]) => e));
 
 /** Local midnight (as a UTC instant) of the Shanghai day containing t. */
 const localDayStart = (t: number) => Math.floor((t + OFFSET_MS) / DAY_MS) * DAY_MS - OFFSET_MS;
@@ -18,14 +20,14 @@ const isWorkingDay = (dayStart: number) => {
 };
 
 /** Working milliseconds between a and b (0 if b ≤ a). */
-export function workingMsBetween(a: Date, b: Date): number {
+export function workingMsBetween(a: Date, b: Date, windows: Windows = DEFAULT_WINDOWS): number {
   const from = a.getTime();
   const to = b.getTime();
   if (to <= from) return 0;
   let total = 0;
   for (let day = localDayStart(from); day < to; day += DAY_MS) {
     if (!isWorkingDay(day)) continue;
-    for (const [s, e] of WINDOWS) {
+    for (const [s, e] of windows) {
       const ws = day + s * 60_000;
       const we = day + e * 60_000;
       const lo = Math.max(ws, from);
@@ -42,7 +44,8 @@ export function workingMsBetween(a: Date, b: Date): number {
  * the end of the start day, or of the next working day when started after
  * hours or on a weekend.
  */
-export function workingDayDeadline(start: Date, days: number): Date {
+export function workingDayDeadline(start: Date, days: number, windows: Windows = DEFAULT_WINDOWS): Date {
+  const END_OF_DAY_MIN = endOfDay(windows);
   let day = localDayStart(start.getTime());
   const startMin = (start.getTime() - day) / 60_000;
   if (days === 0) {

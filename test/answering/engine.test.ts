@@ -49,8 +49,13 @@ describe('quality floors on knowledge/eval', () => {
     expect(m.status, failures.join('\n')).toBeGreaterThanOrEqual(0.95);
     expect(m.availability).toBeGreaterThanOrEqual(0.95);
     expect(m.hit1).toBeGreaterThanOrEqual(metrics(bm25).hit1);
-    // Every category is answered well, not just the average.
-    for (const [cat, cm] of byCategory(fused)) expect(cm.status, cat).toBeGreaterThanOrEqual(0.8);
+    // Every category is answered well, not just the average, and none falls below the level it had
+    // before the real-question work (issue 11: 口语 was 97.2 %, every other category 100 %).
+    for (const [cat, cm] of byCategory(fused)) {
+      const before = cat === '口语' ? 0.972 : 1;
+      expect(cm.status, cat).toBeGreaterThanOrEqual(before);
+      expect(cm.hit1, cat).toBeGreaterThanOrEqual(before);
+    }
   });
 
   it('keeps every main reply short and names no number or item the knowledge does not hold', async () => {
@@ -96,7 +101,10 @@ describe('answers', () => {
     const r = await ask('大瑶镇环平备案能办吗');
     expect(r.status).toBe('answered');
     expect(r.matches[0]!.item).toBe('建设项目环境影响登记表备案');
-    expect((await ask('我想看书')).status).toBe('out_of_scope');
+    // Nothing found is a decline, never an item card, and never repeats the question.
+    const none = await ask('我想看书');
+    expect(['no_match', 'out_of_scope']).toContain(none.status);
+    expect(none.answer).not.toContain('看书');
   });
 
   it('understands Traditional Chinese the same way', async () => {

@@ -34,6 +34,25 @@ describe('daiban ask', () => {
     expect(lines[5].matches.map((m: { item: string }) => m.item)).toEqual(['个体工商户设立登记', '食品经营许可']);
   });
 
+  it('shows partial answers with the part the knowledge does not hold, and the topic for follow-ups', async () => {
+    const json = JSON.parse((await run(['ask', '--json', '甲镇食品经营许可罚款多少'])).out);
+    expect(json).toMatchObject({ status: 'partial', town: '甲镇', unheld: '处罚和罚款' });
+    expect(json.matches[0].item).toBe('食品经营许可');
+    expect(json.answer).not.toContain('✅');
+    const answered = JSON.parse((await run(['ask', '--json', '甲镇能办食品经营许可吗'])).out);
+    expect(answered.topic).toMatchObject({ items: ['食品经营许可'], town: '甲镇' });
+  });
+
+  it('says the knowledge lacks the part asked when the item has no such field (no steps, no conditions)', async () => {
+    for (const [q, part] of [['甲镇食品经营许可的办理流程是什么', '办理流程'], ['甲镇食品经营许可要什么条件', '办理条件']]) {
+      const json = JSON.parse((await run(['ask', '--json', q!])).out);
+      expect(json, q).toMatchObject({ status: 'partial', unheld: part });
+      expect(json.answer, q).toContain(`没有您问的${part}`);
+    }
+    // A field the item has is answered as usual.
+    expect(JSON.parse((await run(['ask', '--json', '甲镇个体工商户设立登记的办理流程'])).out).status).toBe('answered');
+  });
+
   it('rejects an unknown town with the list of towns', async () => {
     const r = await run(['ask', '--town', '火星镇', '食品经营许可']);
     expect(r.code).toBe(1);

@@ -26,10 +26,11 @@ describe('daiban kb import', () => {
     const forced = await run(['kb', 'import', xlsx, '--town', '乙街道', '--dir', dir, '--force']);
     expect(forced.code).toBe(0);
     expect(forced.out).toContain('2 行');
-    expect(forced.out).toContain('未导入的列：联系人');
+    // A column it does not know is kept in 备注, not dropped.
+    expect(forced.out).toContain('联系人 → 并入备注');
     const csv = fs.readFileSync(path.join(dir, 'lists', '乙街道.csv'), 'utf8');
     expect(csv.split('\n')[0]).toBe('序号,事项名称,原实施部门,下放方式,批次,窗口,备注');
-    expect(csv).toContain('2,食品经营许可,示例县市场监督管理局,委托,第二批,,新增');
+    expect(csv).toContain('2,食品经营许可,示例县市场监督管理局,委托,第二批,,新增；联系人：李');
     expect((await run(['kb', 'check', '--dir', dir])).code).toBe(0);
   });
 });

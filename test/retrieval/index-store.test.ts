@@ -66,6 +66,16 @@ describe('index store', () => {
     expect((await engine.ask('乙街道能办食品经营许可吗')).status).toBe('answered');
   });
 
+  it('answers the very next question from the new index once a build returns (no refresh call, no wait)', async () => {
+    const { kb, config, store } = setup();
+    const engine = await openAnswerer(config);
+    expect((await engine.ask('乙街道能办食品经营许可吗')).status).toBe('not_at_town');
+    fs.appendFileSync(path.join(kb, 'lists', '乙街道.csv'), '2,食品经营许可,示例县市场监督管理局,直接下放,第二批,,\n');
+    await store.build(kb, new HashEmbeddings());
+    expect((await engine.ask('乙街道能办食品经营许可吗')).status).toBe('answered');
+    expect(engine.version).toBe(store.currentVersion());
+  });
+
   it('rebuilds a stale index on start', async () => {
     const { kb, config } = setup();
     await openAnswerer(config);

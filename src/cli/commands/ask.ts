@@ -1,4 +1,7 @@
 // `daiban ask`: answer one question, or a stream of questions as JSON lines.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -17,8 +20,17 @@ export const toJson = (r: AnswerResult, ms: number) => ({
   answer: r.answer,
   ms: Math.round(ms * 1000) / 1000,
   ...(r.scenario ? { scenario: r.scenario } : {}),
+  ...(r.unheld ? { unheld: r.unheld } : {}),
+  ...(r.topic ? { topic: r.topic } : {}),
   path: r.path,
 });
+
+/** The CLI context pointed at another knowledge folder, with its index (and log) in a temp folder of its own. */
+export function previewIO(io: CliContext['io'], dirArg: string): CliContext['io'] {
+  const dir = path.resolve(io.cwd, dirArg);
+  const data = path.join(os.tmpdir(), `daiban-preview-${crypto.createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+  return { ...io, env: { ...io.env, KNOWLEDGE_DIR: dir, DATA_DIR: data, DATABASE_URL: '' } };
+}
 
 export function registerAsk(program: Command, ctx: CliContext): void {
   program
@@ -28,11 +40,13 @@ export function registerAsk(program: Command, ctx: CliContext): void {
     .option('--town <town>', '所在镇（街道），相当于群绑定的镇；问题里写明的镇优先')
     .option('--json', '以 JSON 输出')
     .option('--jsonl', '从标准输入逐行读取问题（纯文本或 {"text": "...", "town": "..."}）')
-    .action(async (words: string[], opts: { town?: string; json?: boolean; jsonl?: boolean }) => {
-      const { io } = ctx;
+    .option('--dir <path>', '用另一个知识库目录回答（索引缓存在临时目录，不动正在服务的索引）')
+    .option('--log-unanswered', '把没答上来的问题记入未答日志（默认不记，免得维护人员的测试混进群众的问题）')
+    .action(async (words: string[], opts: { town?: string; json?: boolean; jsonl?: boolean; dir?: string; logUnanswered?: boolean }) => {
+      const io = opts.dir ? previewIO(ctx.io, opts.dir) : ctx.io;
       const question = words.join(' ').trim();
-      if (!opts.jsonl && !question) throw new UserInputError('请给出问题，例如：daiban ask "永安镇能办食品经营许可吗"');
-      const rt = await openRuntime(io);
+      if (!opts.jsonl && !question) throw new UserInputError('请给出问题，例如：daiban ask "某某镇能办食品经营许可吗"');
+      const rt = await openRuntime(io, { recordUnanswered: !!opts.logUnanswered });
       try {
         const { engine } = rt;
         if (opts.town && !engine.resolveTown(opts.town)) {

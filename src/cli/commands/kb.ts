@@ -9,11 +9,12 @@ import { createEmbeddings } from '../../retrieval/embeddings.ts';
 import { IndexStore } from '../../retrieval/index-store.ts';
 import { indexRoot } from '../../answering/engine.ts';
 import { groupUnanswered } from '../../knowledge/unanswered.ts';
-import { toSimplified } from '../../text/normalize.ts';
 import { UserInputError } from '../../errors.ts';
 import { cliConfig } from '../config.ts';
 import type { CliContext } from '../main.ts';
 import { progressReporter } from '../runtime.ts';
+import { registerOnboarding } from './kb-onboard.ts';
+import { registerPreview } from './kb-preview.ts';
 
 export function registerKb(program: Command, ctx: CliContext): Command {
   const kb = program.command('kb').description('知识库维护：检查、构建索引、查看未答问题');
@@ -81,33 +82,8 @@ export function registerKb(program: Command, ctx: CliContext): Command {
       }
     });
 
-  kb.command('import')
-    .description('把 Excel 下放清单（.xlsx）转成 lists/<镇名>.csv，然后检查')
-    .argument('<file>', '.xlsx 文件')
-    .requiredOption('--town <town>', '镇（街道）全称，例如 永安镇')
-    .option('--dir <path>', '知识库目录')
-    .option('--force', '覆盖已有的 CSV')
-    .action(async (file: string, opts: { town: string; dir?: string; force?: boolean }) => {
-      const { io } = ctx;
-      const dir = opts.dir ? path.resolve(io.cwd, opts.dir) : cliConfig(io).knowledgeDir;
-      const town = toSimplified(opts.town.trim());
-      const target = path.join(dir, 'lists', `${town}.csv`);
-      if (fs.existsSync(target) && !opts.force) {
-        throw new UserInputError(`${path.relative(io.cwd, target)} 已存在；确认要覆盖请加 --force`);
-      }
-      // exceljs is large: loaded only for this command.
-      const { importListXlsx } = await import('../../knowledge/xlsx-import.ts');
-      const { csv, rows, ignoredColumns } = await importListXlsx(path.resolve(io.cwd, file));
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, csv);
-      io.stdout(`已写入 ${path.relative(io.cwd, target)}：${rows} 行。\n`);
-      if (ignoredColumns.length) io.stdout(`未导入的列：${ignoredColumns.join('、')}（需要的话写进「备注」）\n`);
-      const { problems } = loadKnowledge(dir);
-      const mine = problems.filter((p) => p.file === path.relative(dir, target));
-      for (const p of mine) (p.severity === 'error' ? io.stderr : io.stdout)(formatProblem(p) + '\n');
-      io.stdout(mine.some((p) => p.severity === 'error') ? '请按上面的提示修改 CSV 后运行 daiban kb check。\n' : '清单检查通过。\n');
-      ctx.setExit(mine.some((p) => p.severity === 'error') ? 1 : 0);
-    });
+  registerOnboarding(kb, ctx);
+  registerPreview(kb, ctx);
 
   kb.command('unanswered')
     .description('查看没答上来的问题（按相似度归类，带次数），用来补充知识库')
