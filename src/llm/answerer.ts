@@ -33,9 +33,9 @@ const REWRITE_SHARE = 0.4;
  * scope) is not: since the gate reads the original question, no rewrite could
  * change that answer, and the unanswered log records it once.
  */
-export const IN_DOMAIN: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'scenario', 'abolished']);
+export const IN_DOMAIN: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'scenario', 'abolished', 'partial']);
 /** Results naming one item, whose gate the rewrite may not lift. */
-const ITEM_STATUSES: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'abolished']);
+const ITEM_STATUSES: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'abolished', 'partial']);
 
 /** Longest question text sent to the model (characters); the rest is cut. */
 export const MAX_QUESTION_CHARS = 300;

@@ -395,8 +395,9 @@ export class Grounder {
     }
 
     // Charges in words (工本费, 少量费用) when the facts hold none.
+    // 「知识库未记录收费」 says the fee is unknown: neither a charge nor free.
     const charges = (text: string) =>
-      clauses(text).filter((cl) => !isProxyClause(cl) && !RE_NEGATED_CHARGE.test(cl) && !RE_FREE.test(cl) && RE_CHARGE.test(cl));
+      clauses(text).filter((cl) => !isProxyClause(cl) && !/未记录|未载明|未说明/.test(cl) && !RE_NEGATED_CHARGE.test(cl) && !RE_FREE.test(cl) && RE_CHARGE.test(cl));
     RE_FREE.lastIndex = 0;
     const charged = charges(reply);
     if (charged.length && !charges(source).length) return { ok: false, reason: 'fee', detail: `speaks of a charge (${charged[0]}) the facts do not hold` };

@@ -201,15 +201,15 @@ describe('LLM answerer', () => {
 
   it('takes a town from the rewrite only when the text names none', async () => {
     script(() => ({ status: 500 }), () => ({ content: { query: '食品经营许可', town: '乙街道' } }));
-    const r = await llm().ask('食品经营许可怎么办理');
+    const r = await llm().ask('食品经营许可能办吗');
     expect(r.matches[0]?.item).toBe('食品经营许可');
     expect(r.town).toBe('乙街道');
     expect(r.status).toBe('not_at_town');
     // A town written in the text wins over the model's.
-    const named = await llm().ask('甲镇食品经营许可怎么办理');
+    const named = await llm().ask('甲镇食品经营许可能办吗');
     expect(named.town).toBe('甲镇');
     // A bound town also wins over the model's guess.
-    const bound = await llm().ask('食品经营许可怎么办理', { boundTown: '甲镇' });
+    const bound = await llm().ask('食品经营许可能办吗', { boundTown: '甲镇' });
     expect(bound.town).toBe('甲镇');
   });
 
