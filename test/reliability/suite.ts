@@ -507,7 +507,7 @@ async function logDiskFull(): Promise<Figures> {
     // Lines after the failure reach the error output.
     setTimeout(() => logger.info('last line'), 100);
   });
-  await Promise.race([notice, sleep(5000)]);
+  await Promise.race([notice, sleep(15_000)]);
   process.off('uncaughtException', onCrash);
   const notices = (errText.match(/日志写入失败/g) ?? []).length;
   const ok = crashes.length === 0 && notices === 1 && errText.includes('last line');
