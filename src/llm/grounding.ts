@@ -466,7 +466,7 @@ export class Grounder {
       return { ok: false, reason: 'licence', detail: `names 「${run}」, which is neither in the catalogue nor in the facts` };
     }
 
-    // Place names anywhere (大瑶镇, 浏阳市), labelled or not: only those of the facts.
+    // Place names anywhere (丙镇, 丁市), labelled or not: only those of the facts.
     for (const m of reply.matchAll(RE_PLACE)) {
       const run = m[0];
       const suffix = /街道$/.test(run) ? 2 : 1;
@@ -484,7 +484,7 @@ function checkConclusion(reply: string, conclusion: Conclusion | undefined, town
   if (!conclusion) return null;
   const parts = clauses(reply).filter((c) => !isProxyClause(c));
   const fail = (detail: string): GroundingVerdict => ({ ok: false, reason: 'conclusion', detail });
-  /** The words around a claim, as written in the facts (大瑶镇不能办, 不需要办理道路货物运输经营许可). */
+  /** The words around a claim, as written in the facts (丙镇不能办, 不需要办理某某许可). */
   const stated = (clause: string, re: RegExp): boolean => {
     const m = re.exec(clause);
     if (!m) return false;
