@@ -302,6 +302,7 @@ export class LlmAnswerer implements Answerer {
       ...(item.mobile !== undefined ? { mobile: item.mobile ? '手机可办' : '手机不可办' } : {}),
       materials: item.materials,
       materialCount: `${item.materials.length}项`,
+      ...(item.steps?.length ? { steps: item.steps } : {}),
       ...(item.conditions.length ? { conditions: item.conditions.slice(0, 5) } : {}),
       ...(item.notes.length ? { notes: item.notes.slice(0, 3) } : {}),
       townsThatCanHandle: at.map((x) => ({ town: x.town, mode: x.entry!.下放方式, ...(x.entry!.窗口 ? { window: x.entry!.窗口 } : {}) })),
