@@ -21,9 +21,20 @@ export interface IncomingMessage {
   mentioned: boolean;
   /** When the message was sent, ms since epoch. */
   timestamp: number;
+  /**
+   * The channel the message came on (Inbound.chat.channel); default 'wechaty'.
+   * Added by the ticket side (A2) so tickets store the requester's real address.
+   */
+  channel?: string;
 }
 
 export interface OutgoingReply {
+  /**
+   * The channel to send on, when it is not the incoming message's: a ticket
+   * notice may go to a staff group on another channel than the requester's.
+   * Added by the ticket side (A2); callers mapping to Outbound use `channel ?? inbound channel`.
+   */
+  channel?: string;
   chatId: string;
   chatType: ChatType;
   text: string;
@@ -63,12 +74,12 @@ export interface TicketDesk {
   /** 「我的代办」「进度」: the sender's tickets. */
   myTickets(msg: IncomingMessage): Promise<OutgoingReply[]>;
   /** A new friend or a first private message: greet, pick up a pending group request. */
-  onFriend(contactId: string, name: string): Promise<OutgoingReply[]>;
+  onFriend(contactId: string, name: string, channel?: string): Promise<OutgoingReply[]>;
   /**
    * The person is in a conversation paced by people (an open dialog, or a
    * clerk holding one of their tickets); such messages are not rate limited.
    */
-  inConversation(personId: string): Promise<boolean>;
+  inConversation(personId: string, channel?: string): Promise<boolean>;
   /** Periodic housekeeping: SLA re-announcements to staff groups. */
   tick(now: Date): Promise<OutgoingReply[]>;
   close(): Promise<void>;

@@ -8,14 +8,18 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
+  PostgresIntrospector,
   SqliteDialect,
   SqliteDriver,
   sql,
   type DatabaseConnection,
+  type DatabaseIntrospector,
+  type DatabaseMetadataOptions,
   type Driver,
   type PostgresPool,
   type PostgresPoolClient,
   type SqliteDialectConfig,
+  type TableMetadata,
 } from 'kysely';
 import type pgTypes from 'pg';
 import { DependencyError } from '../errors.ts';
@@ -133,7 +137,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
     const onPoolError = opts.onPoolError ?? (() => undefined);
     pool.on('error', (err) => onPoolError(err));
     opened = {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, redactUrl(opts.databaseUrl), onPoolError) }) }),
+      db: new Kysely<Database>({ dialect: new SteadyPostgresDialect({ pool: guardedPool(pool, redactUrl(opts.databaseUrl), onPoolError) }) }),
       dialect: 'postgres',
       ...(schema ? { schema } : {}),
     };
@@ -232,6 +236,31 @@ async function runMigrator(db: Kysely<Database>, { dialect, schema }: OpenedData
     throw new Error(`${failed ? failed.migrationName + '：' : ''}${cause.message}`, { cause });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Kysely's PostgreSQL introspection (which its migrator uses to find its own
+ * tables) scans every schema; when another client drops a schema during the
+ * scan, PostgreSQL answers "schema … does not exist" (3F000). Looking again
+ * succeeds: retry that error a few times.
+ */
+class SteadyPostgresIntrospector extends PostgresIntrospector {
+  override async getTables(options?: DatabaseMetadataOptions): Promise<TableMetadata[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await super.getTables(options);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '3F000' || attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 20 * attempt));
+      }
+    }
+  }
+}
+
+class SteadyPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SteadyPostgresIntrospector(db);
+  }
 }
 
 /** postgres://user:secret@host/db → postgres://user:***@host/db */

@@ -13,7 +13,7 @@ import type { OutboxEntry } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
 import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
 import { detailText, GREETING, myTicketsText, openListText } from './messages.ts';
-import { isOpen, wechatyDirect, type Actor } from './model.ts';
+import { isOpen, type Actor } from './model.ts';
 import { createRouting, type Routing, type RoutingConfig } from './routing.ts';
 import { createTicketService, type ServiceActor, type TicketService } from './service.ts';
 import { ACTION_BY_VERB, ACTIONS } from './actions.ts';
@@ -42,6 +42,12 @@ export interface TicketDeskDeps {
    * TICKET_RETENTION_DAYS setting would be passed here.
    */
   closedRetentionDays?: number;
+  /**
+   * tick() queues its SLA reminders in the outbox itself, in the transaction of
+   * each reminder, and returns none (for an app that delivers through the
+   * outbox: nothing is lost between the reminder's commit and its queueing).
+   */
+  tickQueues?: boolean;
 }
 
 export type TicketDeskWithStore = TicketDesk & { readonly store: Store };
@@ -97,13 +103,15 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   const routing = deps.routing ?? createRouting(config);
   const service = deps.service ?? createTicketService({ catalogue, routing, clock, logger: log, enqueue: false });
   /** The Wechaty address of the chat a message came from. */
-  const chatOf = (msg: IncomingMessage): Address => ({ channel: 'wechaty', kind: msg.chatType === 'group' ? 'group' : 'direct', id: msg.chatId });
-  const actorOf = (msg: IncomingMessage): ServiceActor => ({ id: msg.senderId, name: msg.senderName, address: wechatyDirect(msg.senderId), via: chatOf(msg) });
-  /** The service's messages as the desk's replies (Wechaty chats only). */
+  const channelOf = (msg: IncomingMessage): string => msg.channel ?? 'wechaty';
+  const chatOf = (msg: IncomingMessage): Address => ({ channel: channelOf(msg), kind: msg.chatType === 'group' ? 'group' : 'direct', id: msg.chatId });
+  const personOf = (id: string, channel = 'wechaty'): Address => ({ channel, kind: 'direct', id });
+  const senderOf = (msg: IncomingMessage): Address => personOf(msg.senderId, channelOf(msg));
+  const actorOf = (msg: IncomingMessage): ServiceActor => ({ id: msg.senderId, name: msg.senderName, address: senderOf(msg), via: chatOf(msg) });
+  /** The service's messages as the desk's replies, each with its channel. */
   const replies = (messages: OutboxEntry[]): OutgoingReply[] =>
-    messages
-      .filter((e) => e.message.to.channel === 'wechaty')
-      .map(({ message: m }) => ({
+    messages.map(({ message: m }) => ({
+        channel: m.to.channel,
         chatId: m.to.id,
         chatType: m.to.kind === 'group' ? ('group' as const) : ('private' as const),
         text: m.text,
@@ -125,7 +133,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   async function beginDialog(
-    requester: { id: string; name: string },
+    requester: { id: string; name: string; channel?: string },
     key: string,
     req: { items: string[]; town: string | null; scenario?: string | null; fromChat?: string | null },
   ): Promise<string> {
@@ -134,6 +142,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       key,
       requesterId: requester.id,
       requesterName: requester.name,
+      ...(requester.channel ? { channel: requester.channel } : {}),
       items: req.items,
       town: req.town,
       scenario: req.scenario ?? null,
@@ -150,7 +159,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function confirm(state: DialogState): Promise<OutgoingReply[]> {
     const f = state.fields;
     const items = state.items.map((name) => ({ name, promisedLimit: catalogue.item(name)?.promised_limit ?? null }));
-    const requester = wechatyDirect(state.requesterId);
+    const requester = personOf(state.requesterId, state.channel);
     // The ticket, its notices and the finished dialog commit together.
     const r = await store.transaction(async (tx) => {
       const created = await service.create(
@@ -175,7 +184,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       await tx.dialogs.save(state.requesterId, markDone(state, created.ticket.id), clock());
       return created;
     });
-    if (!r.created) return [{ chatId: state.requesterId, chatType: 'private', text: r.reply }];
+    if (!r.created) return [{ channel: requester.channel, chatId: state.requesterId, chatType: 'private', text: r.reply }];
     return replies(r.messages);
   }
 
@@ -193,7 +202,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
 
   /** Rates a NAMED ticket: the one given, or the only finished one; asks which when there are several. */
   async function rate(msg: IncomingMessage, score: number, comment: string | null, ref: number | null): Promise<OutgoingReply[] | null> {
-    const done = (await store.tickets.listByRequester(msg.senderId)).filter((t) => t.status === 'done');
+    const done = (await store.tickets.listByRequester(senderOf(msg))).filter((t) => t.status === 'done');
     if (ref === null && done.length === 0) return null;
     if (ref === null && done.length > 1) {
       const ids = done.map((t) => t.id).sort((a, b) => a - b).map((id) => `#${id}`).join('、');
@@ -205,7 +214,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   async function relay(msg: IncomingMessage): Promise<OutgoingReply[] | null> {
-    const held = (await store.tickets.listByRequester(msg.senderId)).filter(
+    const held = (await store.tickets.listByRequester(senderOf(msg))).filter(
       (t) => isOpen(t.status) && t.conversationHeld && t.assigneeId,
     );
     if (held.length === 0) return null;
@@ -254,7 +263,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       if (!cmd.arg) return [reply(msg, `请写明内容：「转派 ${ticket.id} @某人」`)];
       const found = await findStaff(cmd.arg);
       if (typeof found === 'string') return [reply(msg, found)];
-      assignee = { ...found, address: wechatyDirect(found.id) };
+      assignee = { ...found, address: personOf(found.id, channelOf(msg)) };
     }
     const r = await service.act(store, action, ticket.id, actorOf(msg), {
       text: action === 'transfer' ? null : cmd.arg || null,
@@ -268,7 +277,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function nonStaffCommand(cmd: TicketCommand, msg: IncomingMessage): Promise<OutgoingReply[]> {
     if (cmd.name === '查') {
       const t = await store.tickets.get(cmd.ref);
-      if (t && t.requesterId === msg.senderId) {
+      if (t && t.requester.id === msg.senderId && t.requester.channel === channelOf(msg)) {
         const events = await store.tickets.events(t.id);
         return [reply(msg, detailText(t, events, { masked: msg.chatType === 'group', internal: false }))];
       }
@@ -290,9 +299,9 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   const desk: TicketDeskWithStore = {
     store,
 
-    async inConversation(personId) {
+    async inConversation(personId, channel) {
       if (await activeDialog(personId, clock())) return true;
-      return (await store.tickets.listByRequester(personId)).some((t) => isOpen(t.status) && t.conversationHeld && !!t.assigneeId);
+      return (await store.tickets.listByRequester(personOf(personId, channel))).some((t) => isOpen(t.status) && t.conversationHeld && !!t.assigneeId);
     },
 
     async handle(msg, ctx) {
@@ -333,7 +342,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         if (r) return r;
       }
       if (MY_TICKETS.test(text)) {
-        const held = (await store.tickets.listByRequester(msg.senderId)).some((t) => isOpen(t.status) && t.conversationHeld);
+        const held = (await store.tickets.listByRequester(senderOf(msg))).some((t) => isOpen(t.status) && t.conversationHeld);
         if (held) return desk.myTickets(msg);
         return null;
       }
@@ -373,7 +382,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         fromChat = pending.fromChat;
       }
       if (pending) await store.pending.consume(pending.id, clock());
-      const text = await beginDialog({ id: msg.senderId, name: msg.senderName }, `dlg:${msg.senderId}:${msg.id}`, {
+      const text = await beginDialog({ id: msg.senderId, name: msg.senderName, channel: channelOf(msg) }, `dlg:${msg.senderId}:${msg.id}`, {
         items,
         town,
         scenario,
@@ -383,20 +392,20 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     },
 
     async myTickets(msg) {
-      const tickets = await store.tickets.listByRequester(msg.senderId);
+      const tickets = await store.tickets.listByRequester(senderOf(msg));
       return [reply(msg, myTicketsText(tickets))];
     },
 
-    async onFriend(contactId, name) {
-      const out: OutgoingReply[] = [{ chatId: contactId, chatType: 'private', text: GREETING }];
+    async onFriend(contactId, name, channel) {
+      const out: OutgoingReply[] = [{ ...(channel ? { channel } : {}), chatId: contactId, chatType: 'private', text: GREETING }];
       const now = clock();
       const pending = await store.pending.peek(contactId, pendingTtl, now);
       if (pending) {
         const existing = await activeDialog(contactId, now);
         if (!existing || existing.step === 'done') {
           await store.pending.consume(pending.id, now);
-          const text = await beginDialog({ id: contactId, name }, `dlg:${contactId}:pending-${pending.id}`, pending);
-          out.push({ chatId: contactId, chatType: 'private', text: `接着您在群里的代办请求：\n${text}` });
+          const text = await beginDialog({ id: contactId, name, ...(channel ? { channel } : {}) }, `dlg:${contactId}:pending-${pending.id}`, pending);
+          out.push({ ...(channel ? { channel } : {}), chatId: contactId, chatType: 'private', text: `接着您在群里的代办请求：\n${text}` });
         }
       }
       return out;
@@ -407,6 +416,10 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       if (keep > 0) {
         const redacted = await store.tickets.redactClosed(new Date(now.getTime() - keep * 86_400_000), now);
         if (redacted.length > 0) log.info({ event: 'tickets_redacted', tickets: redacted, retentionDays: keep }, 'personal fields of old closed tickets removed');
+      }
+      if (deps.tickQueues) {
+        await service.sla(store, now, config.slaUnclaimedHours, { enqueue: true });
+        return [];
       }
       return replies((await service.sla(store, now, config.slaUnclaimedHours)).messages);
     },

@@ -19,6 +19,8 @@ const stateSchema = z.object({
   key: z.string().min(1),
   requesterId: z.string(),
   requesterName: z.string(),
+  /** The requester's channel (absent in states saved before channels: Wechaty). */
+  channel: z.string().optional(),
   items: z.array(z.string()),
   town: z.string().nullable(),
   scenario: z.string().nullable(),
@@ -54,6 +56,8 @@ export interface DialogInit {
   key: string;
   requesterId: string;
   requesterName: string;
+  /** The requester's channel; default Wechaty. */
+  channel?: string;
   items: string[];
   town: string | null;
   scenario?: string | null;
@@ -111,6 +115,7 @@ export function startDialog(init: DialogInit): { state: DialogState; text: strin
     key: init.key,
     requesterId: init.requesterId,
     requesterName: init.requesterName,
+    ...(init.channel && init.channel !== 'wechaty' ? { channel: init.channel } : {}),
     items: init.items,
     town: init.town,
     scenario: init.scenario ?? null,
