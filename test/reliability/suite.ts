@@ -19,15 +19,17 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openAnswerer, type Engine } from '../../src/answering/engine.ts';
-import { createApp } from '../../src/app.ts';
-import type { Inbound } from '../../src/core/messages.ts';
+import { createApp, openApp } from '../../src/app.ts';
+import { GROUP_RATE_NOTICE, RATE_NOTICE } from '../../src/core/gate.ts';
+import type { ChannelSender, Inbound, Outbound } from '../../src/core/messages.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { DependencyError } from '../../src/errors.ts';
 import { createLlmAnswerer } from '../../src/llm/answerer.ts';
 import { WORDING_PROMPT } from '../../src/llm/prompts.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, silentLogger } from '../../src/log.ts';
 import { DEFAULT_PG_TIMEOUTS, type PgTimeouts } from '../../src/store/db.ts';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.ts';
+import { FakeAnswerer } from '../app/fake-answerer.ts';
 import { memoryStore } from '../app/fakes.ts';
 import { VALID_KB } from '../helpers/fixtures.ts';
 import { FakeOpenAI, systemPrompt, userJson, type FakeReply } from '../llm/fake-openai.ts';
@@ -62,10 +64,16 @@ export interface Size {
   /** Processes sharing one SQLite file, and tickets each. */
   processes: number;
   ticketsEach: number;
+  /** kill -9 inside the whole 确认 turn (app child), per backend. */
+  turnKills: number;
+  /** Messages each of the four flooding accounts sends within the minute. */
+  floodEach: number;
+  /** People running a full 代办 dialog at the same time. */
+  dialogs: number;
 }
 
-export const FULL: Size = { kills: 50, outageQueries: 60, hangQueries: 10, llmFaults: 60, lies: 0, processes: 4, ticketsEach: 15 };
-export const SMALL: Size = { kills: 3, outageQueries: 12, hangQueries: 3, llmFaults: 8, lies: 40, processes: 2, ticketsEach: 5 };
+export const FULL: Size = { kills: 50, outageQueries: 60, hangQueries: 10, llmFaults: 60, lies: 0, processes: 4, ticketsEach: 15, turnKills: 10, floodEach: 30, dialogs: 200 };
+export const SMALL: Size = { kills: 3, outageQueries: 12, hangQueries: 3, llmFaults: 8, lies: 40, processes: 2, ticketsEach: 5, turnKills: 2, floodEach: 10, dialogs: 20 };
 
 export type BackendName = 'sqlite' | 'postgres';
 
@@ -86,6 +94,8 @@ export interface SuiteEnv {
   pgProblem: string | null;
   /** PostgreSQL schemas created (dropped at the end). */
   schemas: string[];
+  /** DATA_DIR holding the real knowledge's built index (built once per run, on demand). */
+  indexData?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -515,9 +525,231 @@ async function logDiskFull(): Promise<Figures> {
 }
 
 // ---------------------------------------------------------------------------
-// The table
+// Turn-pipeline scenarios (the production app: gate, dialog, tickets, outbox)
 
-const PIPELINE = 'extension point: needs the turn pipeline (inbound id, state and outbox in one transaction) — add when it lands';
+const KNOWLEDGE = path.join(ROOT, 'knowledge');
+const STAFF_ROOM = 'yongan-staff@chatroom';
+/** The crash tests' configuration: real knowledge, one staff room; a person may type the dialog quickly. */
+const appEnv = (dataDir: string) => ({ KNOWLEDGE_DIR: KNOWLEDGE, DATA_DIR: dataDir, STAFF_ROOMS: `${STAFF_ROOM}=永安镇`, RATE_PERSON: '100/60' });
+/** A requester's confirmation names the ticket (PostgreSQL may skip a number a rolled-back turn took). */
+const TICKET = /#\d+（DB-\d{8}-\d{4}）/;
+/** The 代办 dialog of test/fixtures/app-turn-child.ts, before 「确认」. */
+const DIALOG = ['永安镇能办食品经营许可吗', '帮我代办', '浏阳市永安镇张记餐馆', '无', '张三', '13812345678', '营业执照'];
+
+/** A fresh DATA_DIR with the knowledge index already built (built once per suite run). */
+async function dataDirWithIndex(env: SuiteEnv, name: string): Promise<string> {
+  if (!env.indexData) {
+    const dir = path.join(env.dir, 'index-build');
+    const opened = await openApp(loadConfig(appEnv(dir), ROOT), { logger: silentLogger(), tickets: false });
+    await opened.close();
+    env.indexData = dir;
+  }
+  const dir = fs.mkdtempSync(path.join(env.dir, `${name}-`));
+  fs.cpSync(path.join(env.indexData, 'index'), path.join(dir, 'index'), { recursive: true });
+  return dir;
+}
+
+const direct = (person: string, id: string, text: string): Inbound => ({
+  id,
+  chat: { channel: 'wechaty', kind: 'direct', id: person },
+  sender: { channel: 'wechaty', id: person, name: '张老板' },
+  text,
+  mentioned: false,
+  timestamp: Date.now(),
+});
+
+/** A channel that records what the outbox delivers through it. */
+function recorder(): ChannelSender & { sent: Outbound[]; until(done: (sent: Outbound[]) => boolean, ms: number): Promise<boolean> } {
+  const sent: Outbound[] = [];
+  const waiters: (() => void)[] = [];
+  return {
+    name: 'wechaty',
+    sent,
+    async send(m) {
+      sent.push(m);
+      for (const w of waiters.splice(0)) w();
+    },
+    async until(done, ms) {
+      const end = Date.now() + ms;
+      while (!done(sent) && Date.now() < end) await Promise.race([new Promise<void>((r) => waiters.push(r)), sleep(Math.max(0, end - Date.now()))]);
+      return done(sent);
+    },
+  };
+}
+
+/**
+ * kill -9 inside the transaction of the 「确认」 turn (before COMMIT) or right
+ * after it, alternately, in the app child of the crash test; then a restart
+ * with a channel and the channel's re-delivery of the same 「确认」 (twice).
+ * Exactly once: one ticket, one confirmation, one staff post, delivered.
+ */
+async function killTurnReplay(backend: BackendName, size: Size, env: SuiteEnv): Promise<Figures> {
+  const details: string[] = [];
+  let tried = 0;
+  let survived = 0;
+  let lost = 0;
+  let duplicated = 0;
+  const modes = { 'before-commit': 0, 'after-commit': 0 };
+  const until = Date.now() + 300_000;
+  for (let run = 0; run < size.turnKills && Date.now() < until; run++) {
+    tried++;
+    const mode = run % 2 === 0 ? 'before-commit' : 'after-commit';
+    modes[mode]++;
+    const dataDir = await dataDirWithIndex(env, `turn-${backend}-${run}`);
+    const cfg = appEnv(dataDir);
+    const store = backend === 'sqlite' ? { databaseUrl: null, sqlitePath: path.join(dataDir, 'daiban.sqlite') } : storeOptions(backend, env, `turn${run}`);
+    const r = await child('test/fixtures/app-turn-child.ts', [JSON.stringify({ env: cfg, store }), mode]);
+    const sawCommit = r.lines.includes('committed');
+    if (r.signal !== 'SIGKILL' || sawCommit !== (mode === 'after-commit')) {
+      details.push(`run ${run} (${mode}): child ended ${r.code}/${r.signal}, committed=${sawCommit} ${r.err.slice(0, 200)}`);
+      lost++;
+      continue;
+    }
+    const opened = await openApp(loadConfig(cfg, ROOT), { logger: silentLogger(), openStore: () => openStore(store) });
+    try {
+      const channel = recorder();
+      opened.app.registerChannel(channel);
+      const toZhang = (m: Outbound) => m.to.kind === 'direct' && m.to.id === 'zhang' && TICKET.test(m.text);
+      const toStaff = (m: Outbound) => m.to.kind === 'group' && m.to.id === STAFF_ROOM;
+      // The channel re-delivers 「确认」 after the restart, and once more.
+      await opened.app.handle(direct('zhang', 'confirm', '确认'));
+      const delivered = await channel.until((sent) => sent.some(toZhang) && sent.some(toStaff), 20_000);
+      const again = await opened.app.handle(direct('zhang', 'confirm', '确认'));
+      const tickets = (await opened.store.tickets.list()).length;
+      const z = channel.sent.filter(toZhang).length;
+      const st = channel.sent.filter(toStaff).length;
+      if (delivered && tickets === 1 && z === 1 && st === 1 && again.length === 0) survived++;
+      else {
+        if (tickets > 1 || z > 1 || st > 1 || again.length) duplicated++;
+        else lost++;
+        details.push(`run ${run} (${mode}): ${tickets} tickets, ${z} confirmations, ${st} staff posts, re-delivery gave ${again.length}`);
+      }
+    } finally {
+      await opened.close();
+    }
+  }
+  return {
+    tried,
+    survived,
+    lost: lost + duplicated,
+    note: `${modes['before-commit']} killed before COMMIT, ${modes['after-commit']} after; ${duplicated} duplicated; re-delivered 确认 twice each`,
+    details,
+  };
+}
+
+/**
+ * Four accounts @ the bot as fast as they can in one allowlisted group for a
+ * minute (default limits: 6/60 a person, 20/60 a group); a member who has not
+ * spoken asks three times in that minute and must be answered.
+ */
+async function groupFlood(size: Size): Promise<Figures> {
+  const GROUP = 'flood@chatroom';
+  const config = loadConfig({ GROUP_ALLOWLIST: GROUP, KNOWLEDGE_DIR: VALID_KB, DATA_DIR: '/nonexistent' }, ROOT);
+  let now = Date.parse('2026-03-02T02:00:00Z');
+  const app = createApp(config, { answerer: new FakeAnswerer(), store: memoryStore(), logger: silentLogger(), clock: () => now });
+  let n = 0;
+  const say = (sender: string, text: string) =>
+    app.handle({
+      id: `f${++n}`,
+      chat: { channel: 'test', kind: 'group', id: GROUP },
+      sender: { channel: 'test', id: sender, name: sender },
+      text,
+      mentioned: true,
+      timestamp: now,
+    });
+  const flooders = ['spam1', 'spam2', 'spam3', 'spam4'];
+  const total = flooders.length * size.floodEach;
+  const step = 60_000 / (total + 3);
+  // The normal member asks at ~20 s, ~40 s and ~55 s into the flood.
+  const asks = new Set([Math.floor(total / 3), Math.floor((2 * total) / 3), Math.floor((11 * total) / 12)]);
+  let tried = 0;
+  let answered = 0;
+  let floodAnswered = 0;
+  let groupNotices = 0;
+  const details: string[] = [];
+  try {
+    for (let i = 0; i < total; i++) {
+      now += step;
+      const out = await say(flooders[i % flooders.length]!, `永安镇能办食品经营许可吗 ${i}`);
+      groupNotices += out.filter((o) => o.text.includes(GROUP_RATE_NOTICE)).length;
+      if (out.some((o) => !o.text.includes(GROUP_RATE_NOTICE) && !o.text.includes(RATE_NOTICE))) floodAnswered++;
+      if (asks.has(i)) {
+        now += step;
+        tried++;
+        const mine = await say('member', '大瑶镇能办食品经营许可吗');
+        const real = mine.filter((o) => o.to.kind === 'group' && !o.text.includes(GROUP_RATE_NOTICE) && !o.text.includes(RATE_NOTICE));
+        if (real.length) answered++;
+        else details.push(`question ${tried} at ${Math.round((i * step) / 1000)} s: ${mine.map((o) => o.text).join(' / ') || 'no reply'}`);
+      }
+    }
+  } finally {
+    await app.close();
+  }
+  return {
+    tried,
+    survived: answered,
+    lost: tried - answered,
+    note: `${total} flood messages from 4 accounts in 60 s, ${floodAnswered} answered; group throttle notice sent ${groupNotices}×`,
+    details,
+  };
+}
+
+/**
+ * Many people each run the whole 代办 dialog (question → 帮我代办 → answers →
+ * 确认) at the same time through app.handle on one SQLite file: every one gets
+ * a ticket, its confirmation and its staff post queued in the outbox.
+ */
+async function concurrentDialogs(size: Size, env: SuiteEnv): Promise<Figures> {
+  const dataDir = await dataDirWithIndex(env, 'dialogs');
+  const opened = await openApp(loadConfig(appEnv(dataDir), ROOT), { logger: silentLogger() });
+  const details: string[] = [];
+  const t0 = Date.now();
+  let slowest = 0;
+  try {
+    const people = Array.from({ length: size.dialogs }, (_, i) => `p${String(i).padStart(3, '0')}`);
+    const confirmations = new Map<string, number>();
+    const failures: string[] = [];
+    await Promise.all(
+      people.map(async (person) => {
+        const start = Date.now();
+        try {
+          for (const [i, text] of DIALOG.entries()) await opened.app.handle(direct(person, `${person}-${i}`, text));
+          const out = await opened.app.handle(direct(person, `${person}-confirm`, '确认'));
+          confirmations.set(person, out.filter((m) => m.to.kind === 'direct' && m.to.id === person && TICKET.test(m.text)).length);
+        } catch (err) {
+          failures.push(`${person}: ${(err as Error).message}`);
+        }
+        slowest = Math.max(slowest, Date.now() - start);
+      }),
+    );
+    const tickets = await opened.store.tickets.list();
+    const byPerson = new Map<string, number>();
+    for (const t of tickets) byPerson.set(t.requesterId, (byPerson.get(t.requesterId) ?? 0) + 1);
+    const queued = (await opened.store.outbox.list()).map((r) => r.message);
+    let survived = 0;
+    for (const person of people) {
+      const t = byPerson.get(person) ?? 0;
+      const confirmed = queued.filter((m) => m.to.kind === 'direct' && m.to.id === person && TICKET.test(m.text)).length;
+      const ticket = tickets.find((x) => x.requesterId === person);
+      const staff = ticket ? queued.filter((m) => m.to.kind === 'group' && m.to.id === STAFF_ROOM && m.text.includes(ticket.number)).length : 0;
+      if (t === 1 && confirmed === 1 && staff === 1 && confirmations.get(person) === 1) survived++;
+      else details.push(`${person}: ${t} tickets, ${confirmed} confirmations queued (${confirmations.get(person) ?? 0} returned), ${staff} staff posts`);
+    }
+    details.unshift(...failures);
+    return {
+      tried: people.length,
+      survived,
+      lost: people.length - survived,
+      note: `${tickets.length} tickets; ${people.length * (DIALOG.length + 1)} turns in ${((Date.now() - t0) / 1000).toFixed(1)} s, slowest dialog ${(slowest / 1000).toFixed(1)} s`,
+      details,
+    };
+  } finally {
+    await opened.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The table
 
 export const SCENARIOS: Scenario[] = [
   { name: 'kill -9 during 确认 commit', backend: 'sqlite', guarantee: 'no committed confirmation lost, no half or duplicate ticket', run: (s, e) => killDuringConfirm('sqlite', s, e) },
@@ -529,9 +761,10 @@ export const SCENARIOS: Scenario[] = [
   { name: 'LLM lies (scripted corpus)', backend: '—', guarantee: '0 lies reach a user', run: (s, e) => llmLies(s, e) },
   { name: 'personal data leak scan', backend: 'sqlite', guarantee: '0 leaks in logs, model requests, unanswered log, group replies', run: (s, e) => piiScan(s, e) },
   { name: 'log file on a full disk', backend: '—', guarantee: 'no crash; one notice; logging continues', run: () => logDiskFull() },
-  { name: 'kill -9 inside the whole 确认 turn, replay after restart', backend: 'sqlite', guarantee: 'the turn is handled once; staff hear of every ticket', pending: PIPELINE },
-  { name: 'four-account flood in one group', backend: '—', guarantee: 'a normal member is answered', pending: PIPELINE },
-  { name: '200 concurrent dialogs', backend: '—', guarantee: 'every dialog completes', pending: PIPELINE },
+  { name: 'kill -9 inside the whole 确认 turn, replay after restart', backend: 'sqlite', guarantee: 'the turn is handled once; staff hear of every ticket', run: (s, e) => killTurnReplay('sqlite', s, e) },
+  { name: 'kill -9 inside the whole 确认 turn, replay after restart', backend: 'postgres', guarantee: 'the turn is handled once; staff hear of every ticket', run: (s, e) => killTurnReplay('postgres', s, e) },
+  { name: 'four-account flood in one group', backend: '—', guarantee: 'a normal member is answered', run: (s) => groupFlood(s) },
+  { name: 'concurrent 代办 dialogs', backend: 'sqlite', guarantee: 'every dialog completes: one ticket, its confirmation and staff post queued', run: (s, e) => concurrentDialogs(s, e) },
 ];
 
 export interface Row extends Figures {
