@@ -72,7 +72,7 @@ export interface Size {
   dialogs: number;
 }
 
-export const FULL: Size = { kills: 50, outageQueries: 60, hangQueries: 10, llmFaults: 60, lies: 0, processes: 4, ticketsEach: 15, turnKills: 10, floodEach: 30, dialogs: 200 };
+export const FULL: Size = { kills: 50, outageQueries: 60, hangQueries: 10, llmFaults: 60, lies: 0, processes: 4, ticketsEach: 15, turnKills: 20, floodEach: 30, dialogs: 200 };
 export const SMALL: Size = { kills: 3, outageQueries: 12, hangQueries: 3, llmFaults: 8, lies: 40, processes: 2, ticketsEach: 5, turnKills: 2, floodEach: 10, dialogs: 20 };
 
 export type BackendName = 'sqlite' | 'postgres';
