@@ -11,7 +11,7 @@ import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketD
 import type { Config } from './config/env.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { createGate, GROUP_RATE_NOTICE, truncatedNote, MAX_INBOUND_CHARS, type GateConfig, type Via } from './core/gate.ts';
-import type { Address, ChannelSender, Inbound, Outbound, Person } from './core/messages.ts';
+import { addressKey, type Address, type ChannelSender, type Inbound, type Outbound, type Person } from './core/messages.ts';
 import { personKey, revive, TTL, type ConversationRecord, type Mode } from './conversation/record.ts';
 import { keyedQueue, type Serialiser } from './conversation/serialise.ts';
 import { MemoryConversationStore, type ConversationStore } from './conversation/store.ts';
@@ -109,7 +109,7 @@ export interface App {
   registerChannel(sender: ChannelSender): void;
   /** Members of the configured staff rooms (the channel reads them). */
   setStaffMembers(ids: string[]): void;
-  isStaff(personId: string, chatId?: string): boolean;
+  isStaff(personId: string, chatId?: string, chat?: Address): boolean;
   close(): Promise<void>;
 }
 
@@ -146,17 +146,24 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const senders = new Map<string, ChannelSender>();
   const staffIds = new Set(config.staffIds);
   let staffMembers = new Set<string>();
+  /** Staff rooms by bare (Wechaty) room id and by address key (wecom-bot:group:…). */
   const staffRoomTown = new Map(config.staffRooms.map((r) => [r.roomId, r.town]));
+  const staffRoomOf = (chat: Address): string | null | undefined =>
+    staffRoomTown.has(addressKey(chat)) ? staffRoomTown.get(addressKey(chat)) : staffRoomTown.get(chat.id);
+  const isStaffRoom = (chat: Address): boolean => chat.kind === 'group' && (staffRoomTown.has(addressKey(chat)) || staffRoomTown.has(chat.id));
   const reader: TicketReader | null = store.dialogs && store.tickets ? { dialogs: store.dialogs, tickets: store.tickets } : null;
   const baseScope: TurnScope = { bindings: store.bindings, reader, desk, tickets: deps.tickets, conversations };
 
-  const isStaff = (personId: string, chatId?: string): boolean =>
-    staffIds.has(personId) || staffMembers.has(personId) || (chatId !== undefined && staffRoomTown.has(chatId));
+  const isStaff = (personId: string, chatId?: string, chat?: Address): boolean =>
+    staffIds.has(personId) ||
+    staffMembers.has(personId) ||
+    (chat !== undefined ? isStaffRoom(chat) : chatId !== undefined && staffRoomTown.has(chatId));
 
   // ---- addresses and messages ---------------------------------------------------
 
   const legacyOf = (m: Inbound): IncomingMessage => ({
     id: m.id,
+    channel: m.chat.channel,
     chatId: m.chat.id,
     chatType: m.chat.kind === 'group' ? 'group' : 'private',
     ...(m.chatName !== undefined ? { chatName: m.chatName } : {}),
@@ -169,11 +176,16 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   /** The desk speaks in chat ids of the message's channel. */
   const fromDesk = (channel: string, replies: OutgoingReply[]): Outbound[] =>
-    replies.map((r) => ({
+    replies.map((r) =>
+      // The ticket service's notices carry their own address (the requester's channel, the staff group's).
+      r.message
+        ? { ...r.message, text: r.message.to.kind === 'group' ? maskPersonalData(r.message.text) : r.message.text }
+        : {
       to: { channel, kind: r.chatType === 'group' ? 'group' : 'direct', id: r.chatId },
       text: r.chatType === 'group' ? maskPersonalData(r.text) : r.text,
       ...(r.mention ? { mention: r.mention } : {}),
-    }));
+          },
+    );
 
   /** To the asker's chat; @mention and masked in a group. */
   const replyTo = (m: Inbound, text: string): Outbound =>
@@ -214,8 +226,12 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   };
 
   const chatTown = async (m: Inbound): Promise<string | null> => {
-    if (m.chat.kind !== 'group') return null;
-    const staffTown = staffRoomTown.get(m.chat.id);
+    if (m.chat.kind !== 'group') {
+      // The channel may know the person's town (a 微信客服 link's scene_param, the kf account's town).
+      const town = m.context?.town;
+      return town ? (answerer.resolveTown(town) ?? null) : null;
+    }
+    const staffTown = staffRoomOf(m.chat);
     if (staffTown) return answerer.resolveTown(staffTown) ?? staffTown;
     return store.bindings.get(m.chat.id);
   };
@@ -588,7 +604,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   async function turn(raw: Inbound): Promise<{ out: Outbound[]; queued: boolean }> {
     const now = clock();
     const chatId = raw.chat.kind === 'group' ? raw.chat.id : undefined;
-    const staff = isStaff(raw.sender.id, chatId) || raw.context?.isStaff === true;
+    const staff = isStaff(raw.sender.id, chatId, raw.chat.kind === 'group' ? raw.chat : undefined) || raw.context?.isStaff === true;
     const dialog = raw.chat.kind === 'direct' ? await activeDialog(raw.sender.id, now) : null;
     const tickets = reader && raw.chat.kind === 'direct' ? await reader.tickets.listByRequester(raw.sender.id) : [];
     // People answering a dialog or talking with their clerk are paced by people: a larger allowance.
@@ -680,7 +696,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       let out = greeting;
       if (desk) {
         try {
-          const replies = await desk.onFriend(person.id, person.name);
+          const replies = await desk.onFriend(person.id, person.name, person.channel);
           if (replies.length > 0) out = fromDesk(person.channel, replies);
         } catch (err) {
           logger.error({ err, contact: person.id }, 'greeting failed');

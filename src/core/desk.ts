@@ -3,11 +3,15 @@
 // channel. The app converts to and from the addressed Inbound/Outbound
 // (messages.ts) at this boundary. Nothing here knows about WeChat.
 
+import type { Outbound } from './messages.ts';
+
 export type ChatType = 'group' | 'private';
 
 export interface IncomingMessage {
   /** Transport message id, used for de-duplication. */
   id: string;
+  /** The channel the message came from (its chat and sender ids are that channel's); default 'wechaty'. */
+  channel?: string;
   /** Room id for groups, the sender's contact id for private chats. */
   chatId: string;
   chatType: ChatType;
@@ -29,6 +33,12 @@ export interface OutgoingReply {
   text: string;
   /** In a group, @mention this person at the start of the reply. */
   mention?: { id: string; name: string };
+  /**
+   * The full addressed message, when the reply goes to a person or group on a
+   * channel of its own (the ticket service's notices: the requester's channel,
+   * the staff group's, with buttons and handoff). Wins over chatId/chatType.
+   */
+  message?: Outbound;
 }
 
 /** What the ticket desk needs to know about the message's chat. */
@@ -63,7 +73,7 @@ export interface TicketDesk {
   /** 「我的代办」「进度」: the sender's tickets. */
   myTickets(msg: IncomingMessage): Promise<OutgoingReply[]>;
   /** A new friend or a first private message: greet, pick up a pending group request. */
-  onFriend(contactId: string, name: string): Promise<OutgoingReply[]>;
+  onFriend(contactId: string, name: string, channel?: string): Promise<OutgoingReply[]>;
   /**
    * The person is in a conversation paced by people (an open dialog, or a
    * clerk holding one of their tickets); such messages are not rate limited.

@@ -8,12 +8,12 @@ import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketD
 import type { Config } from '../config/env.ts';
 import type { Catalogue } from '../knowledge/catalogue.ts';
 import { maskPersonalData } from '../privacy/pii.ts';
-import type { Address } from '../core/messages.ts';
+import { addressKey, type Address } from '../core/messages.ts';
 import type { OutboxEntry } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
 import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
 import { detailText, GREETING, myTicketsText, openListText } from './messages.ts';
-import { isOpen, wechatyDirect, type Actor } from './model.ts';
+import { isOpen, type Actor } from './model.ts';
 import { createRouting, type Routing, type RoutingConfig } from './routing.ts';
 import { createTicketService, type ServiceActor, type TicketService } from './service.ts';
 import { ACTION_BY_VERB, ACTIONS } from './actions.ts';
@@ -96,19 +96,26 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
 
   const routing = deps.routing ?? createRouting(config);
   const service = deps.service ?? createTicketService({ catalogue, routing, clock, logger: log, enqueue: false });
-  /** The Wechaty address of the chat a message came from. */
-  const chatOf = (msg: IncomingMessage): Address => ({ channel: 'wechaty', kind: msg.chatType === 'group' ? 'group' : 'direct', id: msg.chatId });
-  const actorOf = (msg: IncomingMessage): ServiceActor => ({ id: msg.senderId, name: msg.senderName, address: wechatyDirect(msg.senderId), via: chatOf(msg) });
-  /** The service's messages as the desk's replies (Wechaty chats only). */
+  /** The channel a message came from (Wechaty for callers from before channels). */
+  const channelOf = (msg: IncomingMessage): string => msg.channel ?? 'wechaty';
+  /** The address of the chat a message came from, on its own channel. */
+  const chatOf = (msg: IncomingMessage): Address => ({ channel: channelOf(msg), kind: msg.chatType === 'group' ? 'group' : 'direct', id: msg.chatId });
+  const directOf = (channel: string, id: string): Address => ({ channel, kind: 'direct', id });
+  const actorOf = (msg: IncomingMessage): ServiceActor => ({ id: msg.senderId, name: msg.senderName, address: directOf(channelOf(msg), msg.senderId), via: chatOf(msg) });
+  /** Is the chat a configured staff group (a bare Wechaty room id, or an address key such as wecom-bot:group:…)? */
+  const isStaffGroup = (msg: IncomingMessage): boolean => {
+    const chat = chatOf(msg);
+    return config.staffRooms.some((r) => r.roomId === msg.chatId || r.roomId === addressKey(chat)) || routing.staffGroupTown(chat) !== undefined;
+  };
+  /** The service's messages as the desk's replies, each on the channel it is addressed to. */
   const replies = (messages: OutboxEntry[]): OutgoingReply[] =>
-    messages
-      .filter((e) => e.message.to.channel === 'wechaty')
-      .map(({ message: m }) => ({
-        chatId: m.to.id,
-        chatType: m.to.kind === 'group' ? ('group' as const) : ('private' as const),
-        text: m.text,
-        ...(m.mention ? { mention: m.mention } : {}),
-      }));
+    messages.map(({ message: m }) => ({
+      chatId: m.to.id,
+      chatType: m.to.kind === 'group' ? ('group' as const) : ('private' as const),
+      text: m.text,
+      ...(m.mention ? { mention: m.mention } : {}),
+      message: m,
+    }));
   const reply = (msg: IncomingMessage, text: string): OutgoingReply => ({
     chatId: msg.chatId,
     chatType: msg.chatType,
@@ -125,7 +132,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   async function beginDialog(
-    requester: { id: string; name: string },
+    requester: { id: string; name: string; channel: string },
     key: string,
     req: { items: string[]; town: string | null; scenario?: string | null; fromChat?: string | null },
   ): Promise<string> {
@@ -133,6 +140,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     const { state, text } = startDialog({
       key,
       requesterId: requester.id,
+      requesterChannel: requester.channel,
       requesterName: requester.name,
       items: req.items,
       town: req.town,
@@ -150,7 +158,8 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function confirm(state: DialogState): Promise<OutgoingReply[]> {
     const f = state.fields;
     const items = state.items.map((name) => ({ name, promisedLimit: catalogue.item(name)?.promised_limit ?? null }));
-    const requester = wechatyDirect(state.requesterId);
+    // The requester's direct chat on the channel they registered on: every notice goes back there.
+    const requester = directOf(state.requesterChannel ?? 'wechaty', state.requesterId);
     // The ticket, its notices and the finished dialog commit together.
     const r = await store.transaction(async (tx) => {
       const created = await service.create(
@@ -175,7 +184,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       await tx.dialogs.save(state.requesterId, markDone(state, created.ticket.id), clock());
       return created;
     });
-    if (!r.created) return [{ chatId: state.requesterId, chatType: 'private', text: r.reply }];
+    if (!r.created) return [{ chatId: state.requesterId, chatType: 'private', text: r.reply, message: { to: requester, text: r.reply } }];
     return replies(r.messages);
   }
 
@@ -254,7 +263,8 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       if (!cmd.arg) return [reply(msg, `请写明内容：「转派 ${ticket.id} @某人」`)];
       const found = await findStaff(cmd.arg);
       if (typeof found === 'string') return [reply(msg, found)];
-      assignee = { ...found, address: wechatyDirect(found.id) };
+      // Staff are known by id only: the new clerk is reached on the channel the command came from.
+      assignee = { ...found, address: directOf(channelOf(msg), found.id) };
     }
     const r = await service.act(store, action, ticket.id, actorOf(msg), {
       text: action === 'transfer' ? null : cmd.arg || null,
@@ -302,7 +312,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         await store.staff.touch(msg.senderId, msg.senderName, clock());
         if (cmd) {
           // Ticket details and internal notes are for staff eyes: only in private chat or a staff group.
-          const staffPlace = msg.chatType === 'private' || config.staffRooms.some((r) => r.roomId === msg.chatId);
+          const staffPlace = msg.chatType === 'private' || isStaffGroup(msg);
           if (!staffPlace) return [reply(msg, STAFF_PLACE_ONLY)];
           return staffCommand(cmd, msg, ctx);
         }
@@ -373,7 +383,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         fromChat = pending.fromChat;
       }
       if (pending) await store.pending.consume(pending.id, clock());
-      const text = await beginDialog({ id: msg.senderId, name: msg.senderName }, `dlg:${msg.senderId}:${msg.id}`, {
+      const text = await beginDialog({ id: msg.senderId, name: msg.senderName, channel: channelOf(msg) }, `dlg:${msg.senderId}:${msg.id}`, {
         items,
         town,
         scenario,
@@ -387,7 +397,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       return [reply(msg, myTicketsText(tickets))];
     },
 
-    async onFriend(contactId, name) {
+    async onFriend(contactId, name, channel = 'wechaty') {
       const out: OutgoingReply[] = [{ chatId: contactId, chatType: 'private', text: GREETING }];
       const now = clock();
       const pending = await store.pending.peek(contactId, pendingTtl, now);
@@ -395,7 +405,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         const existing = await activeDialog(contactId, now);
         if (!existing || existing.step === 'done') {
           await store.pending.consume(pending.id, now);
-          const text = await beginDialog({ id: contactId, name }, `dlg:${contactId}:pending-${pending.id}`, pending);
+          const text = await beginDialog({ id: contactId, name, channel }, `dlg:${contactId}:pending-${pending.id}`, pending);
           out.push({ chatId: contactId, chatType: 'private', text: `接着您在群里的代办请求：\n${text}` });
         }
       }

@@ -18,6 +18,8 @@ const stateSchema = z.object({
   v: z.literal(1),
   key: z.string().min(1),
   requesterId: z.string(),
+  /** The channel the requester writes on (the ticket's requester address); absent in states from before channels: Wechaty. */
+  requesterChannel: z.string().optional(),
   requesterName: z.string(),
   items: z.array(z.string()),
   town: z.string().nullable(),
@@ -53,6 +55,8 @@ export interface DialogEnv {
 export interface DialogInit {
   key: string;
   requesterId: string;
+  /** Default: Wechaty. */
+  requesterChannel?: string;
   requesterName: string;
   items: string[];
   town: string | null;
@@ -110,6 +114,7 @@ export function startDialog(init: DialogInit): { state: DialogState; text: strin
     v: 1,
     key: init.key,
     requesterId: init.requesterId,
+    ...(init.requesterChannel ? { requesterChannel: init.requesterChannel } : {}),
     requesterName: init.requesterName,
     items: init.items,
     town: init.town,
