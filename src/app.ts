@@ -44,7 +44,7 @@ export type AppConfig = GateConfig & Pick<Config, 'botName' | 'staffIds' | 'staf
 export interface TicketReader {
   dialogs: { get(requesterId: string): Promise<{ state: unknown; updatedAt: Date } | undefined> };
   tickets: {
-    listByRequester(requester: string): Promise<Ticket[]>;
+    listByRequester(requester: Address | string): Promise<Ticket[]>;
     get(ref: number | string): Promise<Ticket | undefined>;
     events(ticketId: number): Promise<TicketEvent[]>;
     addEvent(id: number, event: { actor: { id: string; name: string }; kind: string; text?: string | null; public: boolean }, now?: Date): Promise<unknown>;
@@ -606,7 +606,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const chatId = raw.chat.kind === 'group' ? raw.chat.id : undefined;
     const staff = isStaff(raw.sender.id, chatId, raw.chat.kind === 'group' ? raw.chat : undefined) || raw.context?.isStaff === true;
     const dialog = raw.chat.kind === 'direct' ? await activeDialog(raw.sender.id, now) : null;
-    const tickets = reader && raw.chat.kind === 'direct' ? await reader.tickets.listByRequester(raw.sender.id) : [];
+    const tickets = reader && raw.chat.kind === 'direct' ? await reader.tickets.listByRequester({ channel: raw.sender.channel, kind: 'direct', id: raw.sender.id }) : [];
     // People answering a dialog or talking with their clerk are paced by people: a larger allowance.
     const paced =
       raw.chat.kind === 'direct' && (reader ? !!dialog || tickets.some((x) => isOpen(x.status) && x.conversationHeld) : !!desk && (await desk.inConversation(raw.sender.id).catch(() => false)));

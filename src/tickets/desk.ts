@@ -202,7 +202,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
 
   /** Rates a NAMED ticket: the one given, or the only finished one; asks which when there are several. */
   async function rate(msg: IncomingMessage, score: number, comment: string | null, ref: number | null): Promise<OutgoingReply[] | null> {
-    const done = (await store.tickets.listByRequester(msg.senderId)).filter((t) => t.status === 'done');
+    const done = (await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId))).filter((t) => t.status === 'done');
     if (ref === null && done.length === 0) return null;
     if (ref === null && done.length > 1) {
       const ids = done.map((t) => t.id).sort((a, b) => a - b).map((id) => `#${id}`).join('、');
@@ -214,7 +214,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   async function relay(msg: IncomingMessage): Promise<OutgoingReply[] | null> {
-    const held = (await store.tickets.listByRequester(msg.senderId)).filter(
+    const held = (await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId))).filter(
       (t) => isOpen(t.status) && t.conversationHeld && t.assigneeId,
     );
     if (held.length === 0) return null;
@@ -343,7 +343,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         if (r) return r;
       }
       if (MY_TICKETS.test(text)) {
-        const held = (await store.tickets.listByRequester(msg.senderId)).some((t) => isOpen(t.status) && t.conversationHeld);
+        const held = (await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId))).some((t) => isOpen(t.status) && t.conversationHeld);
         if (held) return desk.myTickets(msg);
         return null;
       }
@@ -393,7 +393,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     },
 
     async myTickets(msg) {
-      const tickets = await store.tickets.listByRequester(msg.senderId);
+      const tickets = await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId));
       return [reply(msg, myTicketsText(tickets))];
     },
 
