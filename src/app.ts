@@ -264,15 +264,19 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     return { items, ...(result.scenario ? { scenario: result.scenario } : {}), town: result.town, at: now };
   };
 
-  const conversationKey = (m: Inbound) => `${m.chat.id}:${m.sender.id}`;
-
   /** The answering core's result for a text, computed once per turn. */
   async function compute(turn: Turn, text: string): Promise<AnswerResult> {
     let result = turn.answers.get(text);
     if (!result) {
       // The answering core may write (the unanswered log) through the store: never inside the turn's transaction.
       if (turn.committing) throw new Error('an answer was needed that was not computed before the transaction (see answersNeeded)');
-      result = await answerer.ask(text, { boundTown: turn.town, conversation: conversationKey(turn.inbound) });
+      // Stateless: the previous answer's topic comes from the conversation record (same chat), not from the engine.
+      const prev = turn.record.answerTopic;
+      const topic =
+        prev && prev.chat === turn.inbound.chat.id
+          ? { items: prev.items, town: prev.town, ...(prev.scenario ? { scenario: prev.scenario } : {}), ...(prev.aspect ? { aspect: prev.aspect } : {}) }
+          : null;
+      result = await answerer.ask(text, { boundTown: turn.town, topic });
       turn.answers.set(text, result);
     }
     return result;
@@ -280,6 +284,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   async function answer(turn: Turn, text = turn.msg.text): Promise<AnswerResult> {
     const result = await compute(turn, text);
+    if (result.topic) turn.record.answerTopic = { ...result.topic, chat: turn.inbound.chat.id, at: turn.now };
     const topic = topicOf(result, turn.now);
     if (topic) {
       turn.record.topic = topic;
