@@ -82,12 +82,12 @@ export class Composer {
   }
 
   /** Where to go when a town cannot handle the item. */
-  elsewhere(item: Item): { who: string; where: string; note?: string; level: string } {
+  elsewhere(item: Item): { who: string; where: string; note?: string; level: string; levelName?: string } {
     // `level` is the bracketed note for the reply: （省级审批）, （某市级审批） or ''.
     const dept = this.idx.department(item.elsewhere?.department ?? item.department);
     const who = dept?.name ?? item.elsewhere?.department ?? item.department;
     const where = item.elsewhere?.place ?? dept?.place ?? this.k.regions.county.centre.name;
-    return { who, where, note: item.elsewhere?.note, level: levelWord(dept, this.k.regions) };
+    return { who, where, note: item.elsewhere?.note, level: levelWord(dept, this.k.regions), ...(dept?.level ? { levelName: dept.level } : {}) };
   }
 
   private details(item: Item, town: Town | null, entry: ListEntry | undefined): Record<string, string> {

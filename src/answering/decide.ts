@@ -207,7 +207,7 @@ export class Decider {
     return null;
   }
 
-  /** The county's own prefecture or province (长沙, 湖南) is not another region. */
+  /** The county's own prefecture or province is not another region. */
   private ownRegion(name: string): boolean {
     const c = this.s.knowledge.regions.county as { prefecture?: string; province?: string };
     return [c.prefecture, c.province].some((p) => p && (p.includes(name) || name.includes(p.replace(/(省|市)$/, ''))));
@@ -348,7 +348,7 @@ export class Decider {
       const itemKeys = top && conf >= MIN_CONFIDENCE ? this.s.matcher.keys[top.id]!.map(compact) : [];
       const aboutItem = (f: { keys: string[] }) => f.keys.every((key) => itemKeys.some((ik) => ik.includes(key)));
       let facts = u.facts(raw, factTowns).filter((f) => !aboutItem(f));
-      // A distinctive fact of another town (吹哨报到 asked in a 永安镇 group) is still worth answering.
+      // A distinctive fact of another town (吹哨报到 asked in another town's group) is still worth answering.
       if (!facts.length && !named.length) facts = u.facts(raw, k.regions.towns).filter((f) => f.score >= FACT_STRONG && !aboutItem(f));
       const strongest = facts[0]?.score ?? 0;
       if (facts.length && (conf < MIN_CONFIDENCE ? townKnown || strongest >= FACT_ANY_TOWN : strongest >= FACT_STRONG)) {
@@ -375,7 +375,8 @@ export class Decider {
     const asked = this.nearName(query, item, this.s.matcher.keys[top.id]!, cands);
     if (asked) return this.result('no_match', town, matches, replies.nearName(asked, item), { unheld: asked });
     if (item.abolished) return this.result('abolished', town, matches, composer.abolished(item), { topic: this.topicOf([item], town, aspect) });
-    unheld ??= unheldAspect(query, item.name);
+    // Asked again with the item known, so words of its own name do not count.
+    unheld = unheldAspect(query, item.name);
     // The part asked is in the item's own notes after all (许可证有效期5年，到期前要申请延续): it leads the card.
     const held = heldNote(unheld ?? (action === '延续' ? '延续' : ''), [...item.notes, ...item.conditions], query);
     if (held) {
@@ -406,7 +407,7 @@ export class Decider {
     }
     item = top.item;
     const { status, composed } = this.card(item, town, raw);
-    // An aspect asked with the item (「永安镇食品经营许可可以网上办吗」) leads with that part.
+    // An aspect asked with the item (「某镇食品经营许可可以网上办吗」) leads with that part.
     const detail = aspect && !['can', 'where', 'materials', 'steps', 'basis', 'conditions'].includes(aspect) ? this.aspectReply(aspect, item, town, composed) : null;
     const answer = detail ? `${composed.answer.split('\n')[0]}\n${detail}` : composed.answer;
     return this.result(status, town, matches, { answer, followups: composed.followups }, { topic: this.topicOf([item], town, aspect) });

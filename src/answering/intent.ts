@@ -63,7 +63,8 @@ const UNHELD: [string, RegExp][] = [
 
 /** The part of an item the question asks that the knowledge never records (tax rate, penalty …), or null. */
 export function unheldAspect(text: string, itemName?: string): string | null {
-  const c = compact(text);
+  // The item's own name is not a part asked: 「…所列情形的处罚」 names a penalty power, it does not ask the amount.
+  const c = itemName ? compact(text).split(compact(itemName)).join(' ') : compact(text);
   for (const [name, re] of UNHELD) if (re.test(c)) return name;
   // 「低保多少钱」: for a benefit, "how much" is the amount paid out, which the knowledge does not hold.
   if (itemName && /补贴|津贴|扶助金|救助|保障|补助|待遇|保险金|养老/.test(itemName) && /多少钱|多少|几多钱|标准/.test(c)) return '发放标准和金额';
@@ -144,7 +145,7 @@ export function isForeign(text: string): boolean {
   return !/[\u3400-\u9fff]/.test(t) && (t.match(/[a-z]{2,}/gi)?.length ?? 0) >= 2;
 }
 
-/** Filler around a bare town reply or a follow-up (我是大瑶的, 那镇头呢, 在永安). */
+/** Filler around a bare town reply or a follow-up (我是大瑶的, 那镇头呢, 在某镇). */
 const FILLER = /我们?是|我们?在|我们?这边|我们?这里|我们?属于|属于|在|住在|的|那么?|呢|啊|呀|哦|吧|咯|嘞|撒|啵|嘛|那边|这边|镇上|街道上|那里|这里|如果|要是|换成|换到|改成|去|到|呢|\?|？|。|，|,|!|！|\s/g;
 
 /** The text says nothing once a town name and filler are taken out (「大瑶镇」「我是大瑶的」「那镇头呢」). */

@@ -3,6 +3,7 @@
 // one aspect of an item, small talk. Only knowledge fields state facts here.
 import type { Knowledge, ListEntry } from '../knowledge/load.ts';
 import type { Item, Town } from '../knowledge/schemas.ts';
+import { askWhere, isEnforcement, modeLabel, modeSentence, notRecorded } from '../knowledge/facts.ts';
 import { MAX_MAIN_REPLY, type Composer } from './compose.ts';
 import type { Aspect, SmallTalk } from './intent.ts';
 
@@ -30,7 +31,8 @@ export class Replies {
   /** Where to ask about an item: its department with level and place, and the hotline. */
   whereToAsk(item: Item): string {
     const e = this.composer.elsewhere(item);
-    return `可以咨询${e.who}（${e.level}，${e.where}）${this.hotline ? `，或拨打 ${this.hotline} 政务服务便民热线` : ''}。`;
+    // The level and place only as recorded (县级, 某窗口); nothing is filled in.
+    return `可以咨询${e.who}（${[e.levelName, e.where].filter(Boolean).join('，')}）${this.hotline ? `，或拨打 ${this.hotline} 政务服务便民热线` : ''}。`;
   }
 
   /** Nothing in the knowledge fits: say so without repeating the question (it may hold a name or address). */
@@ -92,7 +94,7 @@ export class Replies {
       if (town) {
         const entry = at.get(town.name);
         return entry
-          ? `${i + 1}. ✅ ${town.name}可以办理「${item.name}」（${entry.下放方式}）。`
+          ? `${i + 1}. ✅ ${town.name}可以办理「${item.name}」${modeLabel(entry) ? `（${modeLabel(entry)}）` : ''}。`
           : `${i + 1}. ❌ ${town.name}不能办理「${item.name}」，请到${e.who}（${e.where}）。`;
       }
       const towns = this.k.regions.towns.filter((t) => at.has(t.name)).map((t) => t.name);
@@ -111,7 +113,12 @@ export class Replies {
   aspectLine(aspect: Aspect, item: Item, town: Town | null, entry: ListEntry | undefined): string | null {
     const head = `「${item.name}」`;
     if (aspect === 'online') {
-      const parts = [item.online === '仅窗口办理' ? '需要到窗口办理，不能网上办' : `办理方式：${item.online}`, item.mobile ? '手机上也可以办' : ''];
+      // What the knowledge does not record is said to be unrecorded, never defaulted.
+      if (item.online === undefined && item.mobile === undefined) return `${head}${notRecorded('能否网上办', askWhere(this.k.regions, town))}。`;
+      const parts = [
+        item.online === undefined ? '' : item.online === '仅窗口办理' ? '需要到窗口办理，不能网上办' : `办理方式：${item.online}`,
+        item.mobile ? '手机上也可以办' : '',
+      ];
       return `${head}${parts.filter(Boolean).join('，')}。`;
     }
     if (aspect === 'visits') {
@@ -119,9 +126,14 @@ export class Replies {
       return `${head}${item.visits === 0 ? '一次不用跑' : `最多跑${item.visits}次`}（知识库没有写明是否必须本人到场）；不方便跑可以回复「代办」申请帮办代办（免费）。`;
     }
     if (aspect === 'who') {
+      // An enforcement power's card already says who exercises it; nobody applies for it at a place.
+      if (isEnforcement(item)) return null;
       const e = this.composer.elsewhere(item);
-      if (town && entry) return `${head}在${town.name}的下放方式：${entry.下放方式}；主管部门：${e.who}。`;
-      return `${head}由${e.who}（${e.level}）负责，地点：${e.where}。`;
+      if (town && entry) {
+        const mode = modeSentence(this.k.regions, entry, e.who);
+        return `${head}在${town.name}：${mode ?? `下放方式知识库未记录，请向${askWhere(this.k.regions, town)}咨询`}；主管部门：${e.who}。`;
+      }
+      return `${head}由${e.who}${e.levelName ? `（${e.levelName}）` : ''}负责，地点：${e.where}。`;
     }
     return null;
   }

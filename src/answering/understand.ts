@@ -190,7 +190,7 @@ export class Understander {
     return [...new Set([c.name, ...c.aliases].map(compact))].sort((a, b) => b.length - a.length);
   }
 
-  /** A known town whose name sounds like the given place (永按镇 for 永安镇), or null. */
+  /** A known town whose name sounds like the given place (a homophone typed for a town name), or null. */
   townBySound(place: string): Town | null {
     const stem = (s: string) => compact(s).replace(/(镇|乡|街道)$/, '');
     const sound = syllables(stem(place)).sounds.join(' ');

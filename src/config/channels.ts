@@ -10,7 +10,7 @@ export const WECOM_OFFICIAL_API_BASE = 'https://qyapi.weixin.qq.com';
 /** Variables whose values are masked in configuration errors. */
 export const CHANNEL_SECRETS = ['WECOM_KF_SECRET', 'WECOM_KF_TOKEN', 'WECOM_KF_ENCODING_AES_KEY', 'WECOM_BOT_SECRET'];
 
-/** `key=town` pairs separated by commas or spaces, e.g. `wkAAA=永安镇,wkBBB=大瑶镇`. */
+/** `key=town` pairs separated by commas or spaces, e.g. `wkAAA=甲镇,wkBBB=乙镇`. */
 const townMap = (what: string) =>
   z
     .string()
