@@ -153,6 +153,13 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
     // The clerk is answered in the staff group.
     await botFake.until(() => botFake.sent.some((m) => m.chatid === STAFF_CHAT && m.text.includes(`已接单 #${ticket!.id}`)), 'the claim reply');
 
+    // While the clerk holds the session, the owner's note reaches the clerk on the channel the clerk used (the bot).
+    kfFake.customerSays(KF, OWNER, '好的，营业执照复印件我明天带去');
+    await kfFake.notify(callbackUrl, KF);
+    await app.idle();
+    await botFake.until(() => botFake.sent.some((m) => m.chatid === CLERK && m.text.includes('营业执照复印件我明天带去')), 'the relay to the clerk');
+    expect(botFake.sent.filter((m) => m.chatid === STAFF_CHAT && m.text.includes('营业执照复印件'))).toEqual([]);
+
     // 办结 typed in the staff group: the kf session is ended and the owner told, with the rating prompt.
     botFake.userSays(BOT, CLERK, `办结 ${ticket!.id}`, STAFF_CHAT);
     await botFake.until(() => kfFake.transitions.some((x) => x.userId === OWNER && x.state === 4), 'the kf session ended');
