@@ -181,9 +181,9 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       r.message
         ? { ...r.message, text: r.message.to.kind === 'group' ? maskPersonalData(r.message.text) : r.message.text }
         : {
-      to: { channel, kind: r.chatType === 'group' ? 'group' : 'direct', id: r.chatId },
-      text: r.chatType === 'group' ? maskPersonalData(r.text) : r.text,
-      ...(r.mention ? { mention: r.mention } : {}),
+            to: { channel, kind: r.chatType === 'group' ? 'group' : 'direct', id: r.chatId },
+            text: r.chatType === 'group' ? maskPersonalData(r.text) : r.text,
+            ...(r.mention ? { mention: r.mention } : {}),
           },
     );
 
