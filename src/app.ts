@@ -181,7 +181,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       r.message
         ? { ...r.message, text: r.message.to.kind === 'group' ? maskPersonalData(r.message.text) : r.message.text }
         : {
-            to: { channel, kind: r.chatType === 'group' ? 'group' : 'direct', id: r.chatId },
+            to: { channel: r.channel ?? channel, kind: r.chatType === 'group' ? 'group' : 'direct', id: r.chatId },
             text: r.chatType === 'group' ? maskPersonalData(r.text) : r.text,
             ...(r.mention ? { mention: r.mention } : {}),
           },
@@ -614,7 +614,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const tickets = reader && raw.chat.kind === 'direct' ? await reader.tickets.listByRequester({ channel: raw.sender.channel, kind: 'direct', id: raw.sender.id }) : [];
     // People answering a dialog or talking with their clerk are paced by people: a larger allowance.
     const paced =
-      raw.chat.kind === 'direct' && (reader ? !!dialog || tickets.some((x) => isOpen(x.status) && x.conversationHeld) : !!desk && (await desk.inConversation(raw.sender.id).catch(() => false)));
+      raw.chat.kind === 'direct' && (reader ? !!dialog || tickets.some((x) => isOpen(x.status) && x.conversationHeld) : !!desk && (await desk.inConversation(raw.sender.id, raw.sender.channel).catch(() => false)));
     const decision = await gate.check(raw, { rateExempt: staff, paced });
     if (decision.action === 'drop') {
       logger.debug({ id: raw.id, chat: raw.chat.id, reason: decision.reason }, 'message dropped');

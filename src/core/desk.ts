@@ -10,8 +10,6 @@ export type ChatType = 'group' | 'private';
 export interface IncomingMessage {
   /** Transport message id, used for de-duplication. */
   id: string;
-  /** The channel the message came from (its chat and sender ids are that channel's); default 'wechaty'. */
-  channel?: string;
   /** Room id for groups, the sender's contact id for private chats. */
   chatId: string;
   chatType: ChatType;
@@ -25,9 +23,20 @@ export interface IncomingMessage {
   mentioned: boolean;
   /** When the message was sent, ms since epoch. */
   timestamp: number;
+  /**
+   * The channel the message came on (Inbound.chat.channel); default 'wechaty'.
+   * Added by the ticket side (A2) so tickets store the requester's real address.
+   */
+  channel?: string;
 }
 
 export interface OutgoingReply {
+  /**
+   * The channel to send on, when it is not the incoming message's: a ticket
+   * notice may go to a staff group on another channel than the requester's.
+   * Added by the ticket side (A2); callers mapping to Outbound use `channel ?? inbound channel`.
+   */
+  channel?: string;
   chatId: string;
   chatType: ChatType;
   text: string;
@@ -78,7 +87,7 @@ export interface TicketDesk {
    * The person is in a conversation paced by people (an open dialog, or a
    * clerk holding one of their tickets); such messages are not rate limited.
    */
-  inConversation(personId: string): Promise<boolean>;
+  inConversation(personId: string, channel?: string): Promise<boolean>;
   /** Periodic housekeeping: SLA re-announcements to staff groups. */
   tick(now: Date): Promise<OutgoingReply[]>;
   close(): Promise<void>;

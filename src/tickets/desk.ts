@@ -96,26 +96,28 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
 
   const routing = deps.routing ?? createRouting(config);
   const service = deps.service ?? createTicketService({ catalogue, routing, clock, logger: log, enqueue: false });
-  /** The channel a message came from (Wechaty for callers from before channels). */
+  /** The Wechaty address of the chat a message came from. */
   const channelOf = (msg: IncomingMessage): string => msg.channel ?? 'wechaty';
-  /** The address of the chat a message came from, on its own channel. */
   const chatOf = (msg: IncomingMessage): Address => ({ channel: channelOf(msg), kind: msg.chatType === 'group' ? 'group' : 'direct', id: msg.chatId });
-  const directOf = (channel: string, id: string): Address => ({ channel, kind: 'direct', id });
-  const actorOf = (msg: IncomingMessage): ServiceActor => ({ id: msg.senderId, name: msg.senderName, address: directOf(channelOf(msg), msg.senderId), via: chatOf(msg) });
+  const personOf = (id: string, channel = 'wechaty'): Address => ({ channel, kind: 'direct', id });
+  const senderOf = (msg: IncomingMessage): Address => personOf(msg.senderId, channelOf(msg));
+  const actorOf = (msg: IncomingMessage): ServiceActor => ({ id: msg.senderId, name: msg.senderName, address: senderOf(msg), via: chatOf(msg) });
+  /** The service's messages as the desk's replies, each with its channel. */
+  const replies = (messages: OutboxEntry[]): OutgoingReply[] =>
+    messages.map(({ message: m }) => ({
+        channel: m.to.channel,
+        chatId: m.to.id,
+        chatType: m.to.kind === 'group' ? ('group' as const) : ('private' as const),
+        text: m.text,
+        ...(m.mention ? { mention: m.mention } : {}),
+        // The whole addressed message: the staff card's buttons and the kf handoff survive.
+        message: m,
+      }));
   /** Is the chat a configured staff group (a bare Wechaty room id, or an address key such as wecom-bot:group:…)? */
   const isStaffGroup = (msg: IncomingMessage): boolean => {
     const chat = chatOf(msg);
     return config.staffRooms.some((r) => r.roomId === msg.chatId || r.roomId === addressKey(chat)) || routing.staffGroupTown(chat) !== undefined;
   };
-  /** The service's messages as the desk's replies, each on the channel it is addressed to. */
-  const replies = (messages: OutboxEntry[]): OutgoingReply[] =>
-    messages.map(({ message: m }) => ({
-      chatId: m.to.id,
-      chatType: m.to.kind === 'group' ? ('group' as const) : ('private' as const),
-      text: m.text,
-      ...(m.mention ? { mention: m.mention } : {}),
-      message: m,
-    }));
   const reply = (msg: IncomingMessage, text: string): OutgoingReply => ({
     chatId: msg.chatId,
     chatType: msg.chatType,
@@ -132,7 +134,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   async function beginDialog(
-    requester: { id: string; name: string; channel: string },
+    requester: { id: string; name: string; channel?: string },
     key: string,
     req: { items: string[]; town: string | null; scenario?: string | null; fromChat?: string | null },
   ): Promise<string> {
@@ -140,8 +142,8 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     const { state, text } = startDialog({
       key,
       requesterId: requester.id,
-      requesterChannel: requester.channel,
       requesterName: requester.name,
+      ...(requester.channel ? { channel: requester.channel } : {}),
       items: req.items,
       town: req.town,
       scenario: req.scenario ?? null,
@@ -158,8 +160,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function confirm(state: DialogState): Promise<OutgoingReply[]> {
     const f = state.fields;
     const items = state.items.map((name) => ({ name, promisedLimit: catalogue.item(name)?.promised_limit ?? null }));
-    // The requester's direct chat on the channel they registered on: every notice goes back there.
-    const requester = directOf(state.requesterChannel ?? 'wechaty', state.requesterId);
+    const requester = personOf(state.requesterId, state.channel);
     // The ticket, its notices and the finished dialog commit together.
     const r = await store.transaction(async (tx) => {
       const created = await service.create(
@@ -184,7 +185,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       await tx.dialogs.save(state.requesterId, markDone(state, created.ticket.id), clock());
       return created;
     });
-    if (!r.created) return [{ chatId: state.requesterId, chatType: 'private', text: r.reply, message: { to: requester, text: r.reply } }];
+    if (!r.created) return [{ channel: requester.channel, chatId: state.requesterId, chatType: 'private', text: r.reply }];
     return replies(r.messages);
   }
 
@@ -202,7 +203,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
 
   /** Rates a NAMED ticket: the one given, or the only finished one; asks which when there are several. */
   async function rate(msg: IncomingMessage, score: number, comment: string | null, ref: number | null): Promise<OutgoingReply[] | null> {
-    const done = (await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId))).filter((t) => t.status === 'done');
+    const done = (await store.tickets.listByRequester(senderOf(msg))).filter((t) => t.status === 'done');
     if (ref === null && done.length === 0) return null;
     if (ref === null && done.length > 1) {
       const ids = done.map((t) => t.id).sort((a, b) => a - b).map((id) => `#${id}`).join('、');
@@ -214,7 +215,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   }
 
   async function relay(msg: IncomingMessage): Promise<OutgoingReply[] | null> {
-    const held = (await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId))).filter(
+    const held = (await store.tickets.listByRequester(senderOf(msg))).filter(
       (t) => isOpen(t.status) && t.conversationHeld && t.assigneeId,
     );
     if (held.length === 0) return null;
@@ -263,8 +264,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       if (!cmd.arg) return [reply(msg, `请写明内容：「转派 ${ticket.id} @某人」`)];
       const found = await findStaff(cmd.arg);
       if (typeof found === 'string') return [reply(msg, found)];
-      // Staff are known by id only: the new clerk is reached on the channel the command came from.
-      assignee = { ...found, address: directOf(channelOf(msg), found.id) };
+      assignee = { ...found, address: personOf(found.id, channelOf(msg)) };
     }
     const r = await service.act(store, action, ticket.id, actorOf(msg), {
       text: action === 'transfer' ? null : cmd.arg || null,
@@ -278,7 +278,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   async function nonStaffCommand(cmd: TicketCommand, msg: IncomingMessage): Promise<OutgoingReply[]> {
     if (cmd.name === '查') {
       const t = await store.tickets.get(cmd.ref);
-      if (t && t.requesterId === msg.senderId) {
+      if (t && t.requester.id === msg.senderId && t.requester.channel === channelOf(msg)) {
         const events = await store.tickets.events(t.id);
         return [reply(msg, detailText(t, events, { masked: msg.chatType === 'group', internal: false }))];
       }
@@ -300,9 +300,9 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   const desk: TicketDeskWithStore = {
     store,
 
-    async inConversation(personId) {
+    async inConversation(personId, channel) {
       if (await activeDialog(personId, clock())) return true;
-      return (await store.tickets.listByRequester(personId)).some((t) => isOpen(t.status) && t.conversationHeld && !!t.assigneeId);
+      return (await store.tickets.listByRequester(personOf(personId, channel))).some((t) => isOpen(t.status) && t.conversationHeld && !!t.assigneeId);
     },
 
     async handle(msg, ctx) {
@@ -343,7 +343,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         if (r) return r;
       }
       if (MY_TICKETS.test(text)) {
-        const held = (await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId))).some((t) => isOpen(t.status) && t.conversationHeld);
+        const held = (await store.tickets.listByRequester(senderOf(msg))).some((t) => isOpen(t.status) && t.conversationHeld);
         if (held) return desk.myTickets(msg);
         return null;
       }
@@ -393,20 +393,20 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     },
 
     async myTickets(msg) {
-      const tickets = await store.tickets.listByRequester(directOf(channelOf(msg), msg.senderId));
+      const tickets = await store.tickets.listByRequester(senderOf(msg));
       return [reply(msg, myTicketsText(tickets))];
     },
 
-    async onFriend(contactId, name, channel = 'wechaty') {
-      const out: OutgoingReply[] = [{ chatId: contactId, chatType: 'private', text: GREETING }];
+    async onFriend(contactId, name, channel) {
+      const out: OutgoingReply[] = [{ ...(channel ? { channel } : {}), chatId: contactId, chatType: 'private', text: GREETING }];
       const now = clock();
       const pending = await store.pending.peek(contactId, pendingTtl, now);
       if (pending) {
         const existing = await activeDialog(contactId, now);
         if (!existing || existing.step === 'done') {
           await store.pending.consume(pending.id, now);
-          const text = await beginDialog({ id: contactId, name, channel }, `dlg:${contactId}:pending-${pending.id}`, pending);
-          out.push({ chatId: contactId, chatType: 'private', text: `接着您在群里的代办请求：\n${text}` });
+          const text = await beginDialog({ id: contactId, name, ...(channel ? { channel } : {}) }, `dlg:${contactId}:pending-${pending.id}`, pending);
+          out.push({ ...(channel ? { channel } : {}), chatId: contactId, chatType: 'private', text: `接着您在群里的代办请求：\n${text}` });
         }
       }
       return out;

@@ -18,9 +18,9 @@ const stateSchema = z.object({
   v: z.literal(1),
   key: z.string().min(1),
   requesterId: z.string(),
-  /** The channel the requester writes on (the ticket's requester address); absent in states from before channels: Wechaty. */
-  requesterChannel: z.string().optional(),
   requesterName: z.string(),
+  /** The requester's channel (absent in states saved before channels: Wechaty). */
+  channel: z.string().optional(),
   items: z.array(z.string()),
   town: z.string().nullable(),
   scenario: z.string().nullable(),
@@ -55,9 +55,9 @@ export interface DialogEnv {
 export interface DialogInit {
   key: string;
   requesterId: string;
-  /** Default: Wechaty. */
-  requesterChannel?: string;
   requesterName: string;
+  /** The requester's channel; default Wechaty. */
+  channel?: string;
   items: string[];
   town: string | null;
   scenario?: string | null;
@@ -114,8 +114,8 @@ export function startDialog(init: DialogInit): { state: DialogState; text: strin
     v: 1,
     key: init.key,
     requesterId: init.requesterId,
-    ...(init.requesterChannel ? { requesterChannel: init.requesterChannel } : {}),
     requesterName: init.requesterName,
+    ...(init.channel && init.channel !== 'wechaty' ? { channel: init.channel } : {}),
     items: init.items,
     town: init.town,
     scenario: init.scenario ?? null,
