@@ -535,13 +535,18 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     help: async (t) => [
       replyTo(t.inbound, T.helpText(config.botName) + (t.dialog ? `\n${T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog))}` : '')),
     ],
+    greeting: async (t) => [
+      replyTo(t.inbound, T.helpText(config.botName) + (t.dialog ? `\n${T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog))}` : '')),
+    ],
     proxy_request: (t) => proxyRequest(t, parseProxyRequest(t.msg.text)!.rest),
     rate,
     clerk_message: clerkMessage,
     thanks: async (t) => [replyTo(t.inbound, T.YOU_ARE_WELCOME)],
     confirm_again: async (t) => (await viaDesk(t)) ?? plainQuestion(t),
     dialog_question: dialogQuestionRoute,
-    dialog_step: async (t) => (await viaDesk(t)) ?? plainQuestion(t),
+    // The desk takes the answer; should it decline, the dialog's question is asked again (a dialog answer is never sent to the answering core).
+    dialog_step: async (t) =>
+      (await viaDesk(t)) ?? (t.dialog ? [replyTo(t.inbound, T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog)))] : plainQuestion(t)),
     clerk_question: clerkQuestion,
     unclaimed_note: async (t) => {
       const ticket = t.tickets.find((x) => x.status === 'registered');
@@ -636,7 +641,8 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       inbound,
       via: decision.via,
       staff,
-      town: await chatTown(inbound),
+      // The chat's town (bound group, staff group), else the one the channel knows (a 微信客服 link opened for a town).
+      town: (await chatTown(inbound)) ?? (inbound.context?.town ? answerer.resolveTown(inbound.context.town) : null),
       now,
       mode,
       record,

@@ -408,7 +408,7 @@ export class Decider {
     item = top.item;
     const { status, composed } = this.card(item, town, raw);
     // An aspect asked with the item (「某镇食品经营许可可以网上办吗」) leads with that part.
-    const detail = aspect && !['can', 'where', 'materials', 'steps', 'basis', 'conditions'].includes(aspect) ? this.aspectReply(aspect, item, town, composed) : null;
+    const detail = aspect && !['can', 'where', 'conditions'].includes(aspect) ? this.aspectReply(aspect, item, town, composed) : null;
     const answer = detail ? `${composed.answer.split('\n')[0]}\n${detail}` : composed.answer;
     return this.result(status, town, matches, { answer, followups: composed.followups }, { topic: this.topicOf([item], town, aspect) });
   }

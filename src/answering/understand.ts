@@ -98,7 +98,7 @@ export const FOLLOWUPS: Record<string, RegExp> = {
 };
 
 /** The question asks which formalities a goal needs. */
-const SCENARIO_ASK = /(要|需要|得|该)(办|审批|申请)(哪些|什么|啥|些啥)|(哪些|什么|啥|些啥)(证|手续|审批|许可)|办(啥|什么)(证|手续)|审批哪些/;
+const SCENARIO_ASK = /(要|需要|得|该)(办|审批|申请)(哪些|什么|啥|些啥|么子)|(哪些|什么|啥|些啥|么子)(证|手续|审批|许可)|办(啥|什么|么子)(证|手续)|审批哪些/;
 
 /** The question is about a service centre itself: a centre noun, or its address, hours or phone. */
 const CENTRE_WORDS = /服务中心|政务中心|办事大厅|便民服务|大厅|窗口|地址|上班|几点|办公时间|开门|周末|周六|周日|电话/;

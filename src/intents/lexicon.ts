@@ -19,7 +19,9 @@ export const VOCABULARY = {
   /** The national 政务服务「好差评」 levels, best first, and the scores they stand for. */
   rating: { 非常满意: 5, 满意: 4, 基本满意: 3, 不满意: 2, 非常不满意: 1 } as Record<string, 1 | 2 | 3 | 4 | 5>,
   binding: ['#绑定', '#解绑', '#状态'],
-  help: ['帮助', '菜单', '你能做什么', '怎么用', '使用说明', '你好', '您好', '在吗'],
+  help: ['帮助', '菜单', '你能做什么', '怎么用', '使用说明'],
+  /** Greetings: the bot introduces itself, but while a clerk holds the conversation they are for the clerk. */
+  greeting: ['你好', '您好', '在吗', '在不在', 'hi', 'hello'],
   thanks: ['谢谢', '谢谢你', '多谢', '感谢', '辛苦了', '好的', '好的谢谢', '收到', '知道了', '明白了', 'ok'],
   /** Staff commands: 待办 alone, the others with a ticket number (接单 12, 补件 12 营业执照原件 …). */
   staff: ['待办', '查', '接单', '转派', '回复', '补件', '办理', '办结', '中止', '备注', '交还'],
@@ -44,11 +46,13 @@ const oneOf = (words: readonly string[]) => new Set(words.map((w) => bare(w).toL
 const CANCEL = oneOf(VOCABULARY.cancel);
 const CONFIRM = oneOf(VOCABULARY.confirm);
 const HELP = oneOf(VOCABULARY.help);
+const GREETING = oneOf(VOCABULARY.greeting);
 const THANKS = oneOf(VOCABULARY.thanks);
 
 export const isCancel = (text: string): boolean => CANCEL.has(bare(text));
 export const isConfirm = (text: string): boolean => CONFIRM.has(bare(text));
 export const isHelp = (text: string): boolean => HELP.has(bare(text).toLowerCase()) || /^(help|\?|？)$/i.test(clean(text));
+export const isGreeting = (text: string): boolean => GREETING.has(bare(text).toLowerCase().replace(/(啊|呀|呢)$/, ''));
 export const isThanks = (text: string): boolean =>
   THANKS.has(bare(text).toLowerCase()) || /^(好的)?(谢谢|多谢|感谢)(你|您|啦|了)?$/.test(bare(text));
 

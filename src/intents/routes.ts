@@ -8,6 +8,7 @@ import { findPersonalData, type PersonalDataKind } from '../privacy/pii.ts';
 import {
   isCancel,
   isConfirm,
+  isGreeting,
   isHelp,
   isHumanRequest,
   isOffScale,
@@ -47,6 +48,7 @@ export const ROUTE_NAMES = [
   'dialog_cancel',
   'nothing_to_cancel',
   'help',
+  'greeting',
   'proxy_request',
   'rate',
   'clerk_message',
@@ -86,10 +88,11 @@ export const ROUTE_SPECS: readonly Omit<Route<never>, 'handle'>[] = [
   { name: 'dialog_cancel', modes: ['dialog'], match: (f) => isCancel(f.text) },
   { name: 'nothing_to_cancel', modes: ['bot', 'clerk', 'awaiting_rating'], match: (f) => isCancel(f.text) },
   { name: 'help', modes: ALL, match: (f) => isHelp(f.text) },
+  { name: 'greeting', modes: ['bot', 'dialog', 'awaiting_rating'], match: (f) => isGreeting(f.text) },
   { name: 'proxy_request', modes: ALL, match: (f) => parseProxyRequest(f.text) !== null },
   { name: 'rate', modes: ['bot', 'awaiting_rating'], match: (f) => parseRating(f.text) !== null || (f.mode === 'awaiting_rating' && isOffScale(f.text)) },
-  // Talking with the clerk: 「#12 …」 always goes to that ticket's clerk; thanks too.
-  { name: 'clerk_message', modes: ['clerk'], match: (f) => parseTicketLead(f.text) !== null || !isQuestion(f.text) },
+  // Talking with the clerk: 「#12 …」 always goes to that ticket's clerk; thanks and 「在吗」 too.
+  { name: 'clerk_message', modes: ['clerk'], match: (f) => parseTicketLead(f.text) !== null || !isQuestion(f.text) || isGreeting(f.text) },
   { name: 'thanks', modes: ['bot', 'awaiting_rating'], match: (f) => isThanks(f.text) },
   { name: 'confirm_again', modes: ['bot', 'awaiting_rating'], match: (f) => f.chat === 'direct' && isConfirm(f.text) },
   // Inside the registration dialog a question is answered, never stored as a field.

@@ -3,7 +3,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  PostgresIntrospector,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type DatabaseMetadataOptions,
+  type Driver,
+  type SqliteDialectConfig,
+  type TableMetadata,
+} from 'kysely';
 import { DependencyError } from '../errors.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
@@ -85,7 +100,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenedDatabas
     // An idle client losing its connection emits 'error' on the pool; without a
     // listener that kills the process. The next query gets a fresh connection.
     pool.on('error', () => undefined);
-    opened = { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', ...(schema ? { schema } : {}) };
+    opened = { db: new Kysely<Database>({ dialect: new SteadyPostgresDialect({ pool }) }), dialect: 'postgres', ...(schema ? { schema } : {}) };
   } else {
     fs.mkdirSync(path.dirname(path.resolve(opts.sqlitePath)), { recursive: true });
     let sqlite: SQLite.Database;
@@ -179,6 +194,31 @@ async function runMigrator(db: Kysely<Database>, { dialect, schema }: OpenedData
     throw new Error(`${failed ? failed.migrationName + '：' : ''}${cause.message}`, { cause });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Kysely's PostgreSQL introspection (which its migrator uses to find its own
+ * tables) scans every schema; when another client drops a schema during the
+ * scan, PostgreSQL answers "schema … does not exist" (3F000). Looking again
+ * succeeds: retry that error a few times.
+ */
+class SteadyPostgresIntrospector extends PostgresIntrospector {
+  override async getTables(options?: DatabaseMetadataOptions): Promise<TableMetadata[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await super.getTables(options);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '3F000' || attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 20 * attempt));
+      }
+    }
+  }
+}
+
+class SteadyPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SteadyPostgresIntrospector(db);
+  }
 }
 
 /** postgres://user:secret@host/db → postgres://user:***@host/db */

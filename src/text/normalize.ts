@@ -52,7 +52,10 @@ function mayConvert(text: string): boolean {
 
 /** Traditional (Taiwan or Hong Kong forms) to Simplified; Simplified text passes through. */
 export function toSimplified(text: string): string {
-  return mayConvert(text) ? hkToCn(twToCn(text)) : text;
+  if (!mayConvert(text)) return text;
+  // 么 is already Simplified, but OpenCC's phrase tables turn the dialect 么 of
+  // 么子 / 么得 into 幺 in some phrasings (么子材料 → 幺子材料): convert around it.
+  return text.includes('么') ? text.split('么').map((part) => hkToCn(twToCn(part))).join('么') : hkToCn(twToCn(text));
 }
 
 /** Full-width ASCII forms and the ideographic space to their half-width forms. */

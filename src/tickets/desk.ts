@@ -42,6 +42,12 @@ export interface TicketDeskDeps {
    * TICKET_RETENTION_DAYS setting would be passed here.
    */
   closedRetentionDays?: number;
+  /**
+   * tick() queues its SLA reminders in the outbox itself, in the transaction of
+   * each reminder, and returns none (for an app that delivers through the
+   * outbox: nothing is lost between the reminder's commit and its queueing).
+   */
+  tickQueues?: boolean;
 }
 
 export type TicketDeskWithStore = TicketDesk & { readonly store: Store };
@@ -417,6 +423,10 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       if (keep > 0) {
         const redacted = await store.tickets.redactClosed(new Date(now.getTime() - keep * 86_400_000), now);
         if (redacted.length > 0) log.info({ event: 'tickets_redacted', tickets: redacted, retentionDays: keep }, 'personal fields of old closed tickets removed');
+      }
+      if (deps.tickQueues) {
+        await service.sla(store, now, config.slaUnclaimedHours, { enqueue: true });
+        return [];
       }
       return replies((await service.sla(store, now, config.slaUnclaimedHours)).messages);
     },

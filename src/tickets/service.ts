@@ -86,7 +86,7 @@ export interface TicketService {
    * SLA reminders, each once per ticket and kind: unclaimed after `slaUnclaimedHours`
    * working hours, and past the promised time. One transaction per reminder.
    */
-  sla(store: Store, now: Date, slaUnclaimedHours: number): Promise<{ messages: OutboxEntry[] }>;
+  sla(store: Store, now: Date, slaUnclaimedHours: number, opts?: { enqueue?: boolean }): Promise<{ messages: OutboxEntry[] }>;
 }
 
 const requesterOwns = (t: Ticket, who: ServiceActor): boolean =>
@@ -208,7 +208,9 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
       });
     },
 
-    async sla(store, now, slaUnclaimedHours) {
+    async sla(store, now, slaUnclaimedHours, opts = {}) {
+      // Outside a turn there is no caller's transaction to queue in: `enqueue: true` queues with each reminder.
+      const queueHere = opts.enqueue ?? enqueue;
       const messages: OutboxEntry[] = [];
       const system = { id: 'system', name: '小助手' };
       const remind = (t: Ticket, kind: 'unclaimed' | 'overdue', detail: { hours?: number; days?: number }) =>
@@ -216,7 +218,7 @@ export function createTicketService(deps: TicketServiceDeps): TicketService {
           if (!(await tx.slaNotices.record(t.id, kind, now))) return;
           await tx.tickets.addEvent(t.id, { actor: system, kind: 'sla', text: kind === 'unclaimed' ? '无人接单提醒' : '超过承诺时限提醒', public: false }, now);
           const out = slaNotice(t, kind, detail, ctx);
-          await queue(tx, out);
+          if (queueHere) await tx.outbox.enqueue(out, clock());
           messages.push(...out);
           log.warn({ event: `sla_${kind}`, ticket: t.number }, kind === 'unclaimed' ? 'ticket unclaimed past SLA' : 'ticket past promised time');
         });

@@ -102,6 +102,16 @@ describe('assistant', () => {
     expect(answerer.asked[0]!.opts?.boundTown).toBe('永安镇');
   });
 
+  it('uses the town a channel gives with the message (a 微信客服 link opened for a town)', async () => {
+    const store = memoryStore();
+    const answerer = new FakeAnswerer();
+    const app = createApp(config, { answerer, store, logger: silentLogger(), clock: () => T0 });
+    await app.handle({ ...inbound(priv('食品经营许可')), context: { town: '永安' } });
+    expect(answerer.asked[0]!.opts?.boundTown).toBe('永安镇');
+    await app.handle(inbound(priv('食品经营许可')));
+    expect(answerer.asked[1]!.opts?.boundTown).toBeNull();
+  });
+
   it('answers an empty mention with help', async () => {
     const { assistant } = make();
     const [r] = await assistant.handleMessage(group(''));

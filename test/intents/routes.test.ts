@@ -43,6 +43,11 @@ const EXPECTED: Record<string, { phrases: readonly string[]; expect: Expect }> =
   },
   binding: { phrases: [...VOCABULARY.binding, '#绑定 永安镇', '＃綁定 永安'], expect: everywhere('binding') },
   help: { phrases: VOCABULARY.help, expect: everywhere('help') },
+  greeting: {
+    phrases: [...VOCABULARY.greeting, '你好啊', 'Hello'],
+    // While a clerk holds the conversation, 「在吗」 is for the clerk.
+    expect: { bot: 'greeting', dialog: 'greeting', clerk: 'clerk_message', awaiting_rating: 'greeting', group: 'greeting' },
+  },
   thanks: {
     phrases: VOCABULARY.thanks,
     expect: { bot: 'thanks', dialog: 'dialog_step', clerk: 'clerk_message', awaiting_rating: 'thanks', group: 'thanks' },

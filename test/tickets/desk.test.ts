@@ -491,3 +491,58 @@ describe.each(list)('ticket desk personal data on $name', (backend) => {
     }
   });
 });
+
+describe.each(list)('ticket desk on another channel ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('a 微信客服 requester gets a ticket addressed on that channel; the Wechaty staff group still gets the post', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    const store = await backend.open();
+    try {
+      const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config });
+      const kf = (text: string): IncomingMessage => ({ ...privateMsg({ id: 'ext_owner', name: '王老板' }, text), channel: 'wecom-kf' });
+      const owner = { isStaff: false, town: null };
+      await desk.startRequest(kf('帮我办'), { items: ['食品经营许可'], town: '永安镇' });
+      await desk.handle(kf('浏阳市某某餐饮店 无 王五 13812345678'), owner);
+      await desk.handle(kf('无'), owner);
+      const c = (await desk.handle(kf('确认'), owner))!;
+      expect(c.find((r) => r.chatId === 'ext_owner')).toMatchObject({ channel: 'wecom-kf', chatType: 'private' });
+      expect(c.find((r) => r.chatId === STAFF_ROOM)).toMatchObject({ channel: 'wechaty', chatType: 'group' });
+      const [t] = await store.tickets.listByRequester({ channel: 'wecom-kf', kind: 'direct', id: 'ext_owner' });
+      expect(t!.requester).toEqual({ channel: 'wecom-kf', kind: 'direct', id: 'ext_owner' });
+      expect(await store.tickets.listByRequester('ext_owner')).toHaveLength(0); // not a Wechaty person
+      // The clerk (on Wechaty) claims: the requester is told on 微信客服, with the handoff to a human.
+      const claim = (await desk.handle(groupMsg(STAFF_ROOM, CLERK, `接单 ${t!.id}`), { isStaff: true, town: '永安镇' }))!;
+      expect(claim.find((r) => r.chatId === 'ext_owner')).toMatchObject({ channel: 'wecom-kf' });
+      expect((await desk.myTickets(kf('我的代办')))[0]!.text).toContain(`#${t!.id}`);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(list)('ticket desk tick through the outbox ($name)', (backend) => {
+  afterAll(() => backend.cleanup());
+
+  it('with tickQueues, SLA reminders are queued with their record and not returned', async (ctx) => {
+    if (backend.skip) ctx.skip();
+    let now = new Date('2026-11-27T02:00:00Z');
+    const store = await backend.open(undefined, () => now);
+    try {
+      const desk = createTicketDesk({ store, catalogue: fakeCatalogue(), config, clock: () => now, tickQueues: true });
+      const owner = { isStaff: false, town: null };
+      await desk.startRequest(privateMsg(OWNER, '帮我办'), { items: ['食品经营许可'], town: '永安镇' });
+      await desk.handle(privateMsg(OWNER, '浏阳市某某餐饮店 无 张三 13812345678'), owner);
+      await desk.handle(privateMsg(OWNER, '无'), owner);
+      await desk.handle(privateMsg(OWNER, '确认'), owner);
+      now = new Date('2026-11-27T08:30:00Z');
+      expect(await desk.tick(now)).toEqual([]);
+      const queued = (await store.outbox.list()).filter((r) => r.kind === 'sla_unclaimed');
+      expect(queued.map((r) => r.message.to.id)).toEqual([STAFF_ROOM]);
+      expect(await desk.tick(now)).toEqual([]);
+      expect((await store.outbox.list()).filter((r) => r.kind === 'sla_unclaimed')).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -116,6 +116,27 @@ describe.each(all)('proxy-handling tickets end to end ($name)', (backend) => {
     }
   });
 
+  it.skipIf(!!backend.skip)('「人工」 and a question inside the dialog are not taken as the company name (issue 9)', async () => {
+    const { h, core } = await harness(backend, backend.options());
+    try {
+      expect(texts(await h.say(h.zhang, '代办永安镇食品经营许可'))).toContain('企业名称');
+      const human = await h.say(h.zhang, '人工');
+      expect(human.some((m) => m.chatId === STAFF_ROOM && m.text.includes('张老板'))).toBe(true);
+      expect(texts(human.filter((m) => m.chatId === h.zhang.id))).toContain('企业名称');
+      const asked = texts(await h.say(h.zhang, '营业执照要多久办好'));
+      expect(asked).toContain('代办登记还在进行');
+      expect(texts(await h.say(h.zhang, '浏阳市永安镇张记餐馆'))).toContain('统一社会信用代码');
+      await h.say(h.zhang, '无');
+      await h.say(h.zhang, '张三');
+      await h.say(h.zhang, '13812345678');
+      expect(texts(await h.say(h.zhang, '营业执照'))).toContain('企业名称：浏阳市永安镇张记餐馆');
+      expect(await core().store.tickets.list()).toEqual([]);
+    } finally {
+      await h.close();
+      await core().close();
+    }
+  });
+
   it.skipIf(!!backend.skip)('a restart in the middle of the dialog resumes it', async () => {
     const options = backend.options();
     const first = await harness(backend, options);
