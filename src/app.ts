@@ -226,11 +226,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   };
 
   const chatTown = async (m: Inbound): Promise<string | null> => {
-    if (m.chat.kind !== 'group') {
-      // The channel may know the person's town (a 微信客服 link's scene_param, the kf account's town).
-      const town = m.context?.town;
-      return town ? (answerer.resolveTown(town) ?? null) : null;
-    }
+    if (m.chat.kind !== 'group') return null;
     const staffTown = staffRoomOf(m.chat);
     if (staffTown) return answerer.resolveTown(staffTown) ?? staffTown;
     return store.bindings.get(m.chat.id);
