@@ -3,6 +3,7 @@
 // phone number a user typed never reaches a log file in clear.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import { maskPersonalData } from './privacy/pii.ts';
@@ -21,6 +22,94 @@ export interface LoggerTarget {
   stream?: NodeJS.WritableStream;
   /** Use stderr instead of stdout. */
   stderr?: boolean;
+  /**
+   * Where a failing destination is reported (once) and where logging goes
+   * after it failed. Default: stderr (or nowhere, if stderr was the destination).
+   */
+  errorOutput?: NodeJS.WritableStream;
+}
+
+/** Asynchronous writes: what is still buffered is written when the process exits (one listener for all loggers). */
+const open = new Set<{ flushSync(): void }>();
+function flushAtExit(d: { flushSync(): void }): void {
+  if (open.size === 0) process.once('exit', () => open.forEach((x) => x.flushSync()));
+  open.add(d);
+}
+
+/** Bytes a destination may buffer while the disk is slow; beyond that lines are dropped, never memory exhausted. */
+const MAX_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * A destination that never throws and never crashes the process: writes are
+ * asynchronous; the first error (ENOSPC, EIO, EPIPE …) is reported once on
+ * the error output and every later line goes there instead (or nowhere, if
+ * that fails too).
+ */
+class ResilientDestination {
+  private current: { write(chunk: string): unknown } | null;
+  private failed = false;
+
+  constructor(
+    private readonly primary: NodeJS.WritableStream | ReturnType<typeof pino.destination>,
+    private readonly what: string,
+    private readonly fallback: () => NodeJS.WritableStream | null,
+    /** Whether the primary is ours to destroy once it failed (not a stream the caller passed). */
+    private readonly ownsPrimary = false,
+  ) {
+    this.current = primary;
+    this.watch(primary, true);
+  }
+
+  private watch(stream: { on?: (ev: string, fn: (err: Error) => void) => unknown }, primary: boolean): void {
+    stream.on?.('error', (err: Error) => (primary ? this.fail(err) : (this.current = null)));
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    if (this.ownsPrimary) {
+      // pino flushes its own destinations before exit; a failed one would be retried forever.
+      try {
+        (this.primary as { destroy?: () => void }).destroy?.();
+      } catch {
+        // Already gone.
+      }
+    }
+    const e = err as NodeJS.ErrnoException;
+    const next = this.fallback();
+    this.current = next;
+    if (next) this.watch(next as never, false);
+    const notice = `[daiban] 日志写入失败（${this.what}：${e?.code ?? ''} ${maskPersonalData(e?.message ?? String(err))}），之后的日志${next ? '改写到错误输出' : '将被丢弃'}；机器人继续运行。\n`;
+    try {
+      if (next) next.write(notice);
+      else fs.writeSync(2, notice);
+    } catch {
+      // Nowhere left to say it.
+    }
+  }
+
+  write(chunk: string): boolean {
+    const target = this.current;
+    if (!target) return true;
+    try {
+      target.write(chunk);
+    } catch (err) {
+      if (target === this.current && !this.failed) {
+        this.fail(err);
+        this.current?.write(chunk);
+      } else this.current = null;
+    }
+    return true;
+  }
+
+  /** Writes what is buffered, synchronously (process exit). */
+  flushSync(): void {
+    try {
+      (this.current as { flushSync?: () => void } | null)?.flushSync?.();
+    } catch {
+      // Exiting anyway.
+    }
+  }
 }
 
 const MAX_DEPTH = 6;
@@ -80,23 +169,39 @@ export function loggerOptions(settings: Pick<LogSettings, 'logLevel'>): LoggerOp
  */
 export function createLogger(settings: LogSettings, target: LoggerTarget = {}): Logger {
   const options = loggerOptions(settings);
-  let destination: DestinationStream | NodeJS.WritableStream;
+  let primary: NodeJS.WritableStream | ReturnType<typeof pino.destination>;
+  let what: string;
   let isTTY = false;
   if (target.stream) {
-    destination = target.stream;
+    primary = target.stream;
+    what = 'stream';
     isTTY = Boolean((target.stream as { isTTY?: boolean }).isTTY);
   } else if (target.file) {
     fs.mkdirSync(path.dirname(target.file), { recursive: true });
-    destination = pino.destination({ dest: target.file, sync: true, mkdir: true });
+    primary = pino.destination({ dest: target.file, sync: false, mkdir: true, maxLength: MAX_BUFFER });
+    what = target.file;
   } else {
     const fd = target.stderr ? 2 : 1;
-    destination = pino.destination({ dest: fd, sync: true });
+    primary = pino.destination({ dest: fd, sync: false, maxLength: MAX_BUFFER });
+    what = target.stderr ? 'stderr' : 'stdout';
     isTTY = Boolean((target.stderr ? process.stderr : process.stdout).isTTY);
   }
+  const fallback = (): NodeJS.WritableStream | null => {
+    if (target.errorOutput) return target.errorOutput;
+    if (target.stderr) return null;
+    return pino.destination({ dest: 2, sync: false, maxLength: MAX_BUFFER }) as unknown as NodeJS.WritableStream;
+  };
+  const destination = new ResilientDestination(primary, what, fallback, !target.stream);
+  flushAtExit(destination);
   const usePretty = settings.logFormat === 'pretty' || (settings.logFormat === 'auto' && isTTY);
   if (usePretty) {
     const prettyStream = pretty({
-      destination: destination as NodeJS.WritableStream,
+      destination: new Writable({
+        write(chunk, _enc, cb) {
+          destination.write(String(chunk));
+          cb();
+        },
+      }),
       colorize: isTTY,
       translateTime: 'SYS:HH:MM:ss',
       ignore: 'pid,hostname',
@@ -104,7 +209,7 @@ export function createLogger(settings: LogSettings, target: LoggerTarget = {}): 
     });
     return pino(options, prettyStream);
   }
-  return pino(options, destination as DestinationStream);
+  return pino(options, destination as unknown as DestinationStream);
 }
 
 /** A logger that writes nothing (tests, library use). */

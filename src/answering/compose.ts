@@ -15,6 +15,7 @@ import {
   levelWord,
   modeLabel,
   modeSentence,
+  notRecorded,
   placeLine,
 } from '../knowledge/facts.ts';
 
@@ -82,12 +83,28 @@ export class Composer {
   }
 
   /** Where to go when a town cannot handle the item. */
-  elsewhere(item: Item): { who: string; where: string; note?: string; level: string; levelName?: string } {
+  elsewhere(item: Item): { who: string; where?: string; note?: string; level: string; levelName?: string } {
     // `level` is the bracketed note for the reply: （省级审批）, （某市级审批） or ''.
+    // `where` only as recorded (the item's elsewhere.place or the department's place): never the county centre by default.
     const dept = this.idx.department(item.elsewhere?.department ?? item.department);
     const who = dept?.name ?? item.elsewhere?.department ?? item.department;
-    const where = item.elsewhere?.place ?? dept?.place ?? this.k.regions.county.centre.name;
-    return { who, where, note: item.elsewhere?.note, level: levelWord(dept, this.k.regions), ...(dept?.level ? { levelName: dept.level } : {}) };
+    const where = item.elsewhere?.place ?? dept?.place;
+    return { who, ...(where ? { where } : {}), note: item.elsewhere?.note, level: levelWord(dept, this.k.regions), ...(dept?.level ? { levelName: dept.level } : {}) };
+  }
+
+  /** Where to ask about an item's unrecorded facts: town centre phone, hotline, the town, else the item's department. */
+  askFor(item: Item, town: Town | null): string {
+    return askWhere(this.k.regions, town, this.elsewhere(item).who);
+  }
+
+  /** Where to ask when the department's place is not recorded: the hotline if any, else the department itself. */
+  askPlace(who: string): string {
+    return this.hotline ? `${who}或拨打 ${this.hotline} 政务服务便民热线` : who;
+  }
+
+  /** 「地点：…」 as recorded, or that the place is not recorded and whom to ask. */
+  placeOf(e: { who: string; where?: string }): string {
+    return e.where ? `地点：${e.where}` : notRecorded('办理地点', this.askPlace(e.who));
   }
 
   private details(item: Item, town: Town | null, entry: ListEntry | undefined): Record<string, string> {
@@ -95,21 +112,21 @@ export class Composer {
     const head = `「${item.name}」`;
     f['材料'] = item.materials.length
       ? `${head}需要准备的材料：\n${item.materials.map((m, i) => `${i + 1}. ${m}`).join('\n')}`
-      : `${head}的材料清单知识库里暂时没有，建议办理前拨打 ${this.hotline ?? '服务中心电话'} 确认。`;
+      : `${head}的材料清单知识库未记录，请向${this.askFor(item, town)}咨询。`;
     f['流程'] = item.steps.length
       ? `${head}办理流程：\n${item.steps.map((s, i) => `${i + 1}. ${s}`).join('\n')}`
-      : `${head}的办理流程知识库里暂时没有。`;
+      : `${head}的办理流程知识库未记录，请向${this.askFor(item, town)}咨询。`;
     if (town && entry) {
       const window = entry.窗口 ? `\n窗口：${entry.窗口}` : '';
       f['地址'] = `${centreText(town.centre, this.hotline)}${window}`;
     } else {
       const e = this.elsewhere(item);
-      f['地址'] = `${head}办理部门：${e.who}\n地点：${e.where}${e.note ? `\n${e.note}` : ''}` +
+      f['地址'] = `${head}办理部门：${e.who}\n${this.placeOf(e)}${e.note ? `\n${e.note}` : ''}` +
         (this.hotline ? `\n咨询电话：${this.hotline} 政务服务便民热线` : '');
     }
     const t = timeText(item);
     f['时限'] = `${head}${t ? `办理时限：${t}。` : '的时限知识库里暂时没有。'}帮办代办不额外增加时间。`;
-    f['费用'] = `${head}${feeText(item, askWhere(this.k.regions, town))}。帮办代办免费。`;
+    f['费用'] = `${head}${feeText(item, this.askFor(item, town))}。帮办代办免费。`;
     if (item.conditions.length) f['条件'] = `${head}办理条件：\n${item.conditions.map((c, i) => `${i + 1}. ${c}`).join('\n')}`;
     const guide = this.guideFor(item, town?.name ?? null);
     const basis = item.basis ? `依据：${item.basis}` : '';
@@ -145,7 +162,7 @@ export class Composer {
       `✅ ${town.name}可以办理「${item.name}」${label ? `（${label}）` : ''}${mode ? `：${mode}` : ''}。`,
       entry.承办机构 ? `承办机构：${entry.承办机构}` : '',
       placeLine(town.centre, entry.窗口 || undefined),
-      [timeText(item), feeText(item, askWhere(this.k.regions, town)), visitsText(item), channelText(item)].filter(Boolean).join('；') + '。',
+      [timeText(item), feeText(item, this.askFor(item, town)), visitsText(item), channelText(item)].filter(Boolean).join('；') + '。',
       item.materials.length ? `主要材料：${list(item.materials, 3)}。` : '',
       item.notes[0] ? `提示：${item.notes[0]}` : '',
       source,
@@ -166,8 +183,8 @@ export class Composer {
       enforcement
         ? `✅「${item.name}」（${item.type}）由 ${towns.map((t) => t.name).join('、')} 负责实施，不需要群众申请办理。`
         : `✅「${item.name}」可以在 ${towns.map((t) => t.name).join('、')} 办理${modes.length ? `（${modes.join('、')}）` : ''}。`,
-      others.length && !enforcement ? `${others.map((t) => t.name).join('、')}不能办，可就近到上述镇办理，或到${e.who}（${e.where}）办理。` : '',
-      enforcement ? '' : [timeText(item), feeText(item, askWhere(this.k.regions, null)), channelText(item)].filter(Boolean).join('；') + '。',
+      others.length && !enforcement ? `${others.map((t) => t.name).join('、')}不能办，可就近到上述镇办理，或到${e.who}（${e.where ?? '办理地点知识库未记录'}）办理。` : '',
+      enforcement ? '' : [timeText(item), feeText(item, this.askFor(item, null)), channelText(item)].filter(Boolean).join('；') + '。',
       item.materials.length ? `主要材料：${list(item.materials, 3)}。` : '',
       item.notes[0] ? `提示：${item.notes[0]}` : '',
       '告诉我您在哪个镇（街道），我再告诉您具体地点和窗口。',
@@ -198,9 +215,9 @@ export class Composer {
           ? `❌ ${town.name}暂不能办理「${item.name}」。`
           : `❌「${item.name}」没有下放到镇（街道）办理。`,
       towns.length ? `可以办的镇（街道）：${towns.map((t) => t.name).join('、')}，可就近前往。` : '',
-      `也可以到：${e.who}${e.level}，地点：${e.where}。`,
+      `也可以到：${e.who}${e.level}，${this.placeOf(e)}。`,
       e.note ?? '',
-      [timeText(item), feeText(item, askWhere(this.k.regions, town))].filter(Boolean).join('；') + '。',
+      [timeText(item), feeText(item, this.askFor(item, town))].filter(Boolean).join('；') + '。',
       '不方便跑的话，可以申请帮办代办（免费）：回复「代办」。',
     ].filter(Boolean);
     return { answer: fit(lines, this.hint(f, false)), followups: f };
@@ -231,7 +248,7 @@ export class Composer {
         .map((item) => `「${item.name}」：${item.materials.length ? item.materials.join('、') : '知识库暂无材料清单'}`)
         .join('\n'),
       时限: items.map((item) => `「${item.name}」：${timeText(item) ?? '知识库暂无时限'}`).join('\n') + '\n帮办代办不额外增加时间。',
-      费用: items.map((item) => `「${item.name}」：${item.fee ?? `知识库未记录，请向${askWhere(this.k.regions, town)}咨询`}`).join('\n') + '\n帮办代办免费。',
+      费用: items.map((item) => `「${item.name}」：${item.fee ?? `知识库未记录，请向${this.askFor(item, town)}咨询`}`).join('\n') + '\n帮办代办免费。',
     };
     if (town) followups['地址'] = centreText(town.centre, this.hotline);
     return { answer: fit(lines, '回复「材料」查看各项材料；回复「代办」可一次申请帮办全部事项（免费）。'), followups };

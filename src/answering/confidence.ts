@@ -13,6 +13,28 @@ export function keyFeatures(text: string): Set<string> {
   return out;
 }
 
+/**
+ * The clauses of a long power name, each a key of its own: a question names
+ * one duty of 「对城乡规划实施情况的监督检查，以及对《…条例》第七十四条所列违法建筑的日常巡查」
+ * (违法建筑日常巡查), never the whole sentence. Function words (对, 的, 本地区),
+ * cited titles and article numbers are dropped; clauses under four characters
+ * (山塘) would match too much and are not keys.
+ */
+export function clauseKeys(name: string): string[] {
+  if ([...name].length < 12) return [];
+  const out: string[] = [];
+  const text = name.replace(/《[^》]*》/g, '').replace(/第[一二三四五六七八九十百零〇\d]+条(第[一二三四五六七八九十\d]+款)?/g, '');
+  for (const part of text.split(/[，,、；;。]|以及/)) {
+    const clause = part
+      .replace(/^(对|对于|关于)/, '')
+      .replace(/^(本地区|本辖区|辖区内|本行政区域内?)/, '')
+      .replace(/所列|的/g, '')
+      .trim();
+    if ([...clause].length >= 4 && clause !== name && !out.includes(clause)) out.push(clause);
+  }
+  return out.length > 1 ? out : [];
+}
+
 /** A question's features that occur in some key, as feature numbers in keyFeatures order. */
 export interface QueryFeatures {
   list: number[];
@@ -51,7 +73,7 @@ export class ItemMatcher {
       if (list) list.push(s.说法);
       else synonyms.set(name, [s.说法]);
     }
-    this.keys = k.items.map((item: Item) => [item.name, ...item.aliases, ...(synonyms.get(item.name) ?? [])]);
+    this.keys = k.items.map((item: Item) => [item.name, ...clauseKeys(item.name), ...item.aliases, ...(synonyms.get(item.name) ?? [])]);
     const df: number[] = [];
     const itemKeys: number[] = [0];
     const keyStart: number[] = [0];

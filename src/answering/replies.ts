@@ -3,7 +3,7 @@
 // one aspect of an item, small talk. Only knowledge fields state facts here.
 import type { Knowledge, ListEntry } from '../knowledge/load.ts';
 import type { Item, Town } from '../knowledge/schemas.ts';
-import { askWhere, isEnforcement, modeLabel, modeSentence, notRecorded } from '../knowledge/facts.ts';
+import { isEnforcement, modeLabel, modeSentence, notRecorded } from '../knowledge/facts.ts';
 import { MAX_MAIN_REPLY, type Composer } from './compose.ts';
 import type { Aspect, SmallTalk } from './intent.ts';
 
@@ -32,7 +32,8 @@ export class Replies {
   whereToAsk(item: Item): string {
     const e = this.composer.elsewhere(item);
     // The level and place only as recorded (县级, 某窗口); nothing is filled in.
-    return `可以咨询${e.who}（${[e.levelName, e.where].filter(Boolean).join('，')}）${this.hotline ? `，或拨打 ${this.hotline} 政务服务便民热线` : ''}。`;
+    const about = [e.levelName, e.where ? e.where : '办理地点知识库未记录'].filter(Boolean).join('，');
+    return `可以咨询${e.who}（${about}）${this.hotline ? `，或拨打 ${this.hotline} 政务服务便民热线` : ''}。`;
   }
 
   /** Nothing in the knowledge fits: say so without repeating the question (it may hold a name or address). */
@@ -95,12 +96,12 @@ export class Replies {
         const entry = at.get(town.name);
         return entry
           ? `${i + 1}. ✅ ${town.name}可以办理「${item.name}」${modeLabel(entry) ? `（${modeLabel(entry)}）` : ''}。`
-          : `${i + 1}. ❌ ${town.name}不能办理「${item.name}」，请到${e.who}（${e.where}）。`;
+          : `${i + 1}. ❌ ${town.name}不能办理「${item.name}」，请到${e.who}（${e.where ?? '地点知识库未记录'}）。`;
       }
       const towns = this.k.regions.towns.filter((t) => at.has(t.name)).map((t) => t.name);
       return towns.length
         ? `${i + 1}. ✅「${item.name}」可以在 ${towns.join('、')} 办理。`
-        : `${i + 1}. ❌「${item.name}」没有下放到镇（街道），请到${e.who}（${e.where}）。`;
+        : `${i + 1}. ❌「${item.name}」没有下放到镇（街道），请到${e.who}（${e.where ?? '地点知识库未记录'}）。`;
     });
     const head = heading ?? `您问了 ${items.length} 个事项${town ? `（按${town.name}）` : ''}：`;
     const tail = town ? '想看某一项的材料和流程，请单独问那一项；需要帮办代办请回复「代办」。' : '告诉我您在哪个镇（街道），我再告诉您具体地点。';
@@ -114,7 +115,7 @@ export class Replies {
     const head = `「${item.name}」`;
     if (aspect === 'online') {
       // What the knowledge does not record is said to be unrecorded, never defaulted.
-      if (item.online === undefined && item.mobile === undefined) return `${head}${notRecorded('能否网上办', askWhere(this.k.regions, town))}。`;
+      if (item.online === undefined && item.mobile === undefined) return `${head}${notRecorded('能否网上办', this.composer.askFor(item, town))}。`;
       const parts = [
         item.online === undefined ? '' : item.online === '仅窗口办理' ? '需要到窗口办理，不能网上办' : `办理方式：${item.online}`,
         item.mobile ? '手机上也可以办' : '',
@@ -122,7 +123,7 @@ export class Replies {
       return `${head}${parts.filter(Boolean).join('，')}。`;
     }
     if (aspect === 'visits') {
-      if (item.visits === undefined) return `${head}要跑几次、是否必须本人到场，知识库里没有写明，建议办理前拨打 ${this.hotline ?? '服务中心电话'} 确认；不方便跑可以回复「代办」申请帮办代办（免费）。`;
+      if (item.visits === undefined) return `${head}要跑几次、是否必须本人到场，知识库里没有写明，请向${this.composer.askFor(item, town)}咨询；不方便跑可以回复「代办」申请帮办代办（免费）。`;
       return `${head}${item.visits === 0 ? '一次不用跑' : `最多跑${item.visits}次`}（知识库没有写明是否必须本人到场）；不方便跑可以回复「代办」申请帮办代办（免费）。`;
     }
     if (aspect === 'who') {
@@ -131,9 +132,9 @@ export class Replies {
       const e = this.composer.elsewhere(item);
       if (town && entry) {
         const mode = modeSentence(this.k.regions, entry, e.who);
-        return `${head}在${town.name}：${mode ?? `下放方式知识库未记录，请向${askWhere(this.k.regions, town)}咨询`}；主管部门：${e.who}。`;
+        return `${head}在${town.name}：${mode ?? `下放方式知识库未记录，请向${this.composer.askFor(item, town)}咨询`}；主管部门：${e.who}。`;
       }
-      return `${head}由${e.who}${e.levelName ? `（${e.levelName}）` : ''}负责，地点：${e.where}。`;
+      return `${head}由${e.who}${e.levelName ? `（${e.levelName}）` : ''}负责，${this.composer.placeOf(e)}。`;
     }
     return null;
   }

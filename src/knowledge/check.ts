@@ -62,6 +62,16 @@ export function crossCheck(k: Knowledge): Problem[] {
     return hint ? `${message}，${hint}` : message;
   };
 
+  // One-character aliases (甲, 某) match far too much of any question.
+  for (const a of k.regions.county.aliases ?? []) {
+    if ([...a].length < 2) warn(regionsOrigin, 'county.aliases', `县的简称「${a}」只有一个字，会误配很多问题`, '简称至少两个字，或删掉它');
+  }
+  for (const town of k.regions.towns) {
+    for (const a of town.aliases) {
+      if ([...a].length < 2) warn(regionsOrigin, 'towns.aliases', `「${town.name}」的简称「${a}」只有一个字，会误配很多问题`, '简称至少两个字，或删掉它');
+    }
+  }
+
   // Towns: unique names and aliases, not colliding with the county.
   const townKeys = new Map<string, string>();
   for (const town of k.regions.towns) {
@@ -163,8 +173,12 @@ export function crossCheck(k: Knowledge): Problem[] {
         const dept = idx.department(e.原实施部门);
         if (!dept) {
           err(e.origin, '原实施部门', withHint(`部门「${e.原实施部门}」不在 departments.yaml 里`, e.原实施部门, deptNames), '使用部门全称');
-        } else if (dept.name !== idx.department(item.department)?.name) {
-          err(e.origin, '原实施部门', `「${e.原实施部门}」与事项目录中的部门「${item.department}」不一致`, item.department);
+        } else {
+          // An item whose own department is a typo is reported at the item; the list's (known) value is not "corrected" to it.
+          const own = idx.department(item.department);
+          if (own && dept.name !== own.name) {
+            err(e.origin, '原实施部门', `「${e.原实施部门}」与事项目录中的部门「${own.name}」不一致`, own.name);
+          }
         }
       }
       if (e.主项 && !idx.item(e.主项)) err(e.origin, '主项', withHint(`主项「${e.主项}」不在事项目录里`, e.主项, itemNames), '写目录里主项的名称');

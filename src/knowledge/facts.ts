@@ -58,11 +58,14 @@ export function enforcementLines(item: Item, town: Town, entry: ListEntry, regio
 }
 
 /** Where to ask about something the knowledge does not record. */
-export function askWhere(regions: Regions, town: Town | null): string {
+export function askWhere(regions: Regions, town: Town | null, department?: string): string {
   if (town?.centre.phone) return `${town.centre.name}（电话 ${town.centre.phone}）`;
   if (regions.county.hotline) return `${regions.county.hotline} 政务服务便民热线`;
   if (town) return town.centre.name;
-  return regions.county.centre.name;
+  // A county centre with nothing recorded about it is only a name the loader filled in: ask the department instead.
+  const c = regions.county.centre;
+  const recorded = !!(c.address || c.phone || c.hours || c.windows?.length);
+  return recorded || !department ? c.name : department;
 }
 
 /** 「收费：知识库未记录，请向…咨询」 */

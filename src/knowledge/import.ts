@@ -143,10 +143,15 @@ export interface ImportResult {
   rows: ImportedRow[];
   /** Lines skipped (section titles, repeated headers, rows without an item name). */
   skipped: { line: number; text: string }[];
+  /** 承办机构 cells that name no body in particular (乡镇人民政府): kept in 备注, not in 承办机构. */
+  genericBodies: string[];
   csv: string;
 }
 
 const GENERIC_BODY = /人民政府|办事处|^乡镇|^镇街|^各?(乡|镇|街道)/;
+
+/** 「乡(镇)人民政府」「各镇街」name no body in particular; 「甲镇人民政府」「甲镇林业站」 do. */
+const isGenericBody = (cell: string, towns: string[]): boolean => GENERIC_BODY.test(cell) && !towns.some((t) => t && cell.includes(t));
 
 /** Maps a published table onto our list columns. Throws UserInputError when no header is found. */
 export function mapTable(table: Table, opts: ImportOptions): ImportResult {
@@ -169,6 +174,7 @@ export function mapTable(table: Table, opts: ImportOptions): ImportResult {
   const has = (t: Target) => header.targets.includes(t);
   const out: ImportedRow[] = [];
   const skipped: ImportResult['skipped'] = [];
+  const genericBodies: string[] = [];
   for (const row of table.rows.slice(header.index + 1)) {
     const cells = row.cells.map((c) => toSimplified(String(c ?? '').replace(/\s*\n\s*/g, ' ').trim()));
     if (cells.every((c) => !c)) continue;
@@ -190,7 +196,10 @@ export function mapTable(table: Table, opts: ImportOptions): ImportResult {
       } else if (t === 'basis') basis = cell;
       else if (t === 'child') child = cell;
       else if (t === '权力类型') type = cell;
-      else if (t === '承办机构' && GENERIC_BODY.test(cell)) notes.push(`${names[j]}：${cell}`);
+      else if (t === '承办机构' && isGenericBody(cell, opts.towns)) {
+        notes.push(`${names[j]}：${cell}`);
+        if (!genericBodies.includes(cell)) genericBodies.push(cell);
+      }
       else if (t === '备注') notes.unshift(cell);
       else v[t] = v[t] ? `${v[t]}；${cell}` : cell;
     });
@@ -221,7 +230,7 @@ export function mapTable(table: Table, opts: ImportOptions): ImportResult {
     (c) => (LIST_COLUMNS as readonly string[]).includes(c) || out.some((r) => r.values[c]),
   );
   const csv = stringify([used, ...out.map((r) => used.map((c) => r.values[c]))]);
-  return { headerLine: headerRow.line, skippedAbove: header.index, columns, rows: out, skipped, csv };
+  return { headerLine: headerRow.line, skippedAbove: header.index, columns, rows: out, skipped, genericBodies, csv };
 }
 
 export interface ItemStub {

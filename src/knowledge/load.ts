@@ -199,10 +199,13 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
     problems.push({ file: 'items/', message: '事项目录是空的：机器人还答不了任何事项', expected: '用 daiban kb import … --scaffold-items 从清单生成草稿，或在 items/ 下写 .yaml', severity: 'warning' });
   }
   let itemsOk = true;
+  /** Text of catalogue files that could not be read: names in them are not "unknown", only unread. */
+  const unreadItems: string[] = [];
   for (const file of itemFiles) {
     const res = readYaml(dir, file, itemsFileSchema, problems);
     if (!res) {
       itemsOk = false;
+      unreadItems.push(compact(toSimplified(fs.readFileSync(file, 'utf8'))));
       continue;
     }
     res.data.forEach((item, i) => {
@@ -314,8 +317,8 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
     );
   }
 
-  if (!regions || !departments || !itemsOk) {
-    return { knowledge: null, problems };
+  if (!regions || !departments) {
+    return { knowledge: null, problems: unique(problems) };
   }
   const knowledge: Knowledge = {
     dir,
@@ -333,8 +336,31 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
     synonyms,
     eval: evalSets,
   };
+  if (!itemsOk) {
+    // Every problem still counts: the lists, guides and scenarios are checked against the items that could be read.
+    // A name found in an unreadable catalogue file is not reported as unknown (that would be a cascade); any other is.
+    const unread = (p: Problem) => {
+      const m = /「([^」]+)」不在事项目录里/.exec(p.message);
+      return !!m && unreadItems.some((text) => text.includes(compact(toSimplified(m[1]!))));
+    };
+    problems.push(...crossCheck(knowledge).filter((p) => !unread(p)));
+    return { knowledge: null, problems: unique(problems) };
+  }
   problems.push(...crossCheck(knowledge));
-  return { knowledge, problems };
+  return { knowledge, problems: unique(problems) };
+}
+
+/** The same problem at the same place is reported once (a YAML parser may report one fault several times). */
+function unique(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    // One syntax fault is one problem, though the parser may describe it several ways at the same line.
+    const message = p.message.startsWith('YAML 格式错误') ? 'YAML' : p.message;
+    const key = [p.file, p.line ?? '', p.field ?? '', message, p.severity].join('\u0000');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Reads every list file; rows are split per town and by whether they are in force on `today`. */

@@ -150,13 +150,13 @@ export function decodeText(buf: Uint8Array): { text: string; encoding: 'utf-8' |
   }
 }
 
-/** `[3, 'materials', 1]` → `[3].materials[1]`; top-level list indices shown 1-based as 第N条. */
+/** `[3, 'materials', 1]` → `第4条的 materials[1]`: top-level list indices shown 1-based as 第N条. */
 export function fieldName(path: Path): string | undefined {
   if (path.length === 0) return undefined;
   return path
     .map((p, i) => (typeof p === 'number' ? (i === 0 ? `第${p + 1}条` : `[${p}]`) : (i === 0 ? '' : '.') + String(p)))
     .join('')
-    .replace(/^第(\d+)条\./, '第$1条 ');
+    .replace(/^第(\d+)条\./, '第$1条的 ');
 }
 
 /** A Chinese description of a zod issue, including what was expected. */
@@ -172,9 +172,9 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
         ? `缺少必填字段（应为${typeName(issue.expected)}）`
         : `类型不对：应为${typeName(issue.expected)}，实际是${describeValue(issue.input)}`;
     case 'invalid_value':
-      return `取值「${describeValue(issue.input)}」不在允许范围内，应为：${issue.values.map(String).join(' / ')}`;
+      return `取值${shownValue(issue.input)}不在允许范围内，应为：${issue.values.map(String).join(' / ')}`;
     case 'invalid_union':
-      return `取值「${describeValue(issue.input)}」不对：${issue.message === 'Invalid input' ? '格式不符合要求' : issue.message}`;
+      return `取值${shownValue(issue.input)}不对：${issue.message === 'Invalid input' ? '格式不符合要求' : issue.message}`;
     case 'too_small':
       return issue.origin === 'array'
         ? `至少要有 ${issue.minimum} 项`
@@ -208,6 +208,10 @@ const describeValue = (v: unknown): string => {
   if (typeof v === 'object') return '键值对象';
   return `${typeof v === 'string' ? '文字' : typeof v === 'number' ? '数字' : typeof v}「${String(v)}」`;
 };
+
+/** A value as quoted in 「取值…」: the text or number itself in brackets, or what kind of thing it is. */
+const shownValue = (v: unknown): string =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? `「${String(v)}」` : describeValue(v);
 
 /** Chinese text for csv-parse's error codes. */
 const CSV_ERRORS: Record<string, string> = {

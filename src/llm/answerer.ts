@@ -6,14 +6,14 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { MAX_MAIN_REPLY, timeText } from '../answering/compose.ts';
-import type { Engine, RetrievalHints } from '../answering/engine.ts';
+import { MIN_CONFIDENCE, type Engine, type RetrievalHints } from '../answering/engine.ts';
 import type { AnswerPath, AnswerResult, Answerer, AskOptions } from '../answering/types.ts';
 import type { Knowledge } from '../knowledge/load.ts';
 import type { Centre, Item, Status } from '../knowledge/schemas.ts';
 import { maskPersonalData } from '../privacy/pii.ts';
 import { compact } from '../text/normalize.ts';
-import { LlmClient, LlmError, TokenBudget, type LlmSettings } from './client.ts';
-import { Grounder } from './grounding.ts';
+import { LlmClient, LlmError, PersonBudgets, TokenBudget, estimateTokens, type ChatJsonRequest, type LlmSettings } from './client.ts';
+import { Grounder, type Conclusion } from './grounding.ts';
 import { REWRITE_PROMPT, WORDING_PROMPT } from './prompts.ts';
 
 /** Catalogues up to this size are sent whole with a rewrite request. */
@@ -27,9 +27,24 @@ export const WORDABLE: ReadonlySet<Status> = new Set<Status>(['answered', 'not_a
 /** Share of the timeout the rewrite may use; wording gets whatever is left. */
 const REWRITE_SHARE = 0.4;
 
-/** Attempts to change the bot's rules or to extract its instructions. Such questions never reach the model. */
-export const INJECTION =
-  /(忽略|无视|忘记|忘掉|不要理会|别管|跳过|绕过|覆盖).{0,12}(指令|指示|规则|要求|设定|提示|限制|约束)|(提示词|系统提示|系统指令|system\s*prompt|\bprompt\b|越狱|jailbreak|开发者模式|developer\s*mode)|(你的|把你).{0,8}(指令|设定|规则|提示|要求).{0,8}(发|告诉|输出|复述|显示|打印|给我|说出)|假装你是|扮演|ignore\s+(all\s+)?(the\s+)?(previous|above|prior)/i;
+/**
+ * Results about catalogue items: only these questions are sent to the model
+ * (for a rewrite). A question the engine cannot answer (no_match, out of
+ * scope) is not: since the gate reads the original question, no rewrite could
+ * change that answer, and the unanswered log records it once.
+ */
+export const IN_DOMAIN: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'scenario', 'abolished', 'partial']);
+/** Results naming one item, whose gate the rewrite may not lift. */
+const ITEM_STATUSES: ReadonlySet<Status> = new Set<Status>(['answered', 'not_at_town', 'abolished', 'partial']);
+
+/** Longest question text sent to the model (characters); the rest is cut. */
+export const MAX_QUESTION_CHARS = 300;
+/** Largest request body sent to the model (characters of system + user). */
+export const MAX_REQUEST_CHARS = 12_000;
+/** Share of the daily token budget one person may use, so that a few cannot use up everyone's day. */
+export const PERSON_SHARE = 0.05;
+/** …but at least this many tokens (a few questions), whatever the budget. */
+export const PERSON_MIN_TOKENS = 3_000;
 
 export const rewriteSchema = z.object({
   query: z.string().max(300),
@@ -64,11 +79,13 @@ const centreFacts = (c: Centre) => ({
   address: c.address,
   hours: c.hours,
   ...(c.phone ? { phone: c.phone } : {}),
-  ...(c.windows?.length ? { windows: c.windows.map((w) => w.name) } : {}),
+  ...(c.windows?.length ? { windows: c.windows.map((w) => w.name), windowCount: `共${c.windows.length}个窗口（${c.windows.length}项）` } : {}),
 });
 
 export class LlmAnswerer implements Answerer {
   readonly client: LlmClient;
+  /** Tokens per person today. */
+  readonly people: PersonBudgets;
   private grounder: { k: Knowledge; g: Grounder } | null = null;
 
   constructor(
@@ -78,6 +95,7 @@ export class LlmAnswerer implements Answerer {
   ) {
     const budget = deps.budget ?? new TokenBudget(settings.dailyTokenBudget, deps.clock ?? Date.now, deps.budgetFile);
     this.client = new LlmClient(settings, { budget });
+    this.people = new PersonBudgets(Math.max(PERSON_MIN_TOKENS, Math.floor(settings.dailyTokenBudget * PERSON_SHARE)), deps.clock ?? Date.now);
   }
 
   // What the CLI, the assistant and the ticket desk use, forwarded to the engine.
@@ -110,30 +128,44 @@ export class LlmAnswerer implements Answerer {
     const started = Date.now();
     const deadline = started + this.settings.timeoutMs;
     // Nothing personal goes further: not to the chat model, not to a remote embeddings model.
+    // Nothing long either: the question is cut to MAX_QUESTION_CHARS before any model sees it.
     const question = maskPersonalData(text);
-    const suspicious = INJECTION.test(question);
     const log: Record<string, unknown> = {};
 
-    // (a) Understanding.
-    let askOpts = opts;
-    let useHints = hints;
-    if (!suspicious && !hints.rewrite && compact(question).length >= 4) {
+    // What the question is decides what reaches the model: the engine answers
+    // the original question first, without a model.
+    let result = await this.engine.ask(question, opts, hints);
+    const inDomain = IN_DOMAIN.has(result.status);
+    const followup = Object.values(result.followups).includes(result.answer);
+
+    // (a) Understanding: only for questions in the domain, never for a fixed
+    // reply (help, out of scope, tickets). The rewrite only adds candidates:
+    // an item it brings forward must clear the gate on the original question.
+    if (inDomain && !followup && !hints.rewrite && compact(question).length >= 4) {
       const t0 = Date.now();
       try {
-        const rw = await this.rewrite(question, Math.min(deadline, started + Math.round(this.settings.timeoutMs * REWRITE_SHARE)));
+        const rw = await this.rewrite(question, Math.min(deadline, started + Math.round(this.settings.timeoutMs * REWRITE_SHARE)), personOf(opts.conversation));
         const query = rw.query.trim();
-        if (query && compact(query) !== compact(question)) useHints = { rewrite: query };
+        let askOpts = opts;
         if (rw.town && !opts.boundTown && !this.engine.resolveTown(question)) {
           const town = this.engine.resolveTown(rw.town);
           if (town) askOpts = { ...opts, boundTown: town };
         }
-        log.rewrite = { ok: true, ms: Date.now() - t0, query: query.slice(0, 80), town: askOpts.boundTown ?? null };
+        const useHints: RetrievalHints = query && compact(query) !== compact(question) ? { rewrite: query } : {};
+        if (useHints.rewrite || askOpts !== opts) {
+          // Asked without the conversation first, so a rejected rewrite leaves no trace in the follow-ups.
+          const { conversation, ...noConversation } = askOpts;
+          const rewritten = await this.engine.ask(question, noConversation, useHints);
+          const accepted = await this.gatePassed(question, result, rewritten);
+          if (accepted) result = conversation ? await this.engine.ask(question, askOpts, useHints) : rewritten;
+          log.rewrite = { ok: true, ms: Date.now() - t0, query: query.slice(0, 80), town: askOpts.boundTown ?? null, accepted };
+        } else {
+          log.rewrite = { ok: true, ms: Date.now() - t0, query: '', accepted: false };
+        }
       } catch (err) {
         log.rewrite = { ok: false, ms: Date.now() - t0, reason: reasonOf(err) };
       }
     }
-
-    const result = await this.engine.ask(question, askOpts, useHints);
 
     // (b) Wording.
     let path: AnswerPath = result.path;
@@ -143,10 +175,8 @@ export class LlmAnswerer implements Answerer {
     } else if (Object.values(result.followups).includes(result.answer)) {
       // A follow-up detail (材料, 地址 …) given from the previous answer: fixed text.
       path = { kind: 'template' };
-    } else if (suspicious) {
-      path = { kind: 'fallback', reason: 'injection' };
     } else {
-      const worded = await this.word(question, result, deadline);
+      const worded = await this.word(question, result, deadline, personOf(opts.conversation));
       path = worded.path;
       if (worded.answer) answer = worded.answer;
     }
@@ -158,8 +188,39 @@ export class LlmAnswerer implements Answerer {
     return out;
   }
 
+  /**
+   * Whether the answer reached with the rewrite may replace the one reached
+   * without it: the same item, or an item the ORIGINAL question clears the
+   * confidence gate for. A rewrite alone never lifts an item over the gate.
+   */
+  private async gatePassed(question: string, original: AnswerResult, rewritten: AnswerResult): Promise<boolean> {
+    if (!ITEM_STATUSES.has(rewritten.status)) return rewritten.status === original.status;
+    const top = rewritten.matches[0]?.item;
+    if (!top) return false;
+    if (ITEM_STATUSES.has(original.status) && original.matches[0]?.item === top) return true;
+    const cands = await this.engine.retrieve(question, null);
+    const c = cands.find((x) => x.item.name === top);
+    return !!c && c.confidence >= MIN_CONFIDENCE;
+  }
+
+  /** One model call within the size cap and the person's share of the day. */
+  private async call(person: string | undefined, req: ChatJsonRequest) {
+    const size = req.system.length + req.user.length;
+    if (size > MAX_REQUEST_CHARS) throw new LlmError('too_large', `request of ${size} characters (limit ${MAX_REQUEST_CHARS})`);
+    const estimate = estimateTokens(req.system) + estimateTokens(req.user) + (req.maxTokens ?? 0);
+    if (person && !this.people.allows(person, estimate)) throw new LlmError('person_budget', 'this person has used their share of today\'s budget');
+    try {
+      const res = await this.client.chatJson(req);
+      if (person) this.people.record(person, res.tokens);
+      return res;
+    } catch (err) {
+      if (person && err instanceof LlmError && err.kind === 'timeout') this.people.record(person, estimate);
+      throw err;
+    }
+  }
+
   /** Asks the model for catalogue terms and a town. */
-  async rewrite(question: string, deadline: number): Promise<z.infer<typeof rewriteSchema>> {
+  async rewrite(question: string, deadline: number, person?: string): Promise<z.infer<typeof rewriteSchema>> {
     const k = this.engine.knowledge;
     // A small catalogue goes whole; a large one as the retrieval's nearest
     // candidates, so the prompt stays within a few thousand tokens.
@@ -167,8 +228,8 @@ export class LlmAnswerer implements Answerer {
       k.items.length <= FULL_CATALOGUE_MAX
         ? k.items.filter((i) => !i.abolished).map((i) => i.name)
         : (await this.engine.retrieve(question, null)).slice(0, CANDIDATE_NAMES).map((c) => c.item.name);
-    const user = JSON.stringify({ question, towns: this.engine.towns(), catalogue: names });
-    const res = await this.client.chatJson({ system: REWRITE_PROMPT, user, deadline, maxTokens: 200 });
+    const user = JSON.stringify({ question: question.slice(0, MAX_QUESTION_CHARS), towns: this.engine.towns(), catalogue: names });
+    const res = await this.call(person, { system: REWRITE_PROMPT, user, deadline, maxTokens: 200 });
     const parsed = rewriteSchema.safeParse(res.value);
     if (!parsed.success) throw new LlmError('malformed', 'the rewrite did not have the expected shape');
     return { query: parsed.data.query, town: parsed.data.town?.trim() || null };
@@ -199,7 +260,7 @@ export class LlmAnswerer implements Answerer {
       facts: {
         county,
         ...(town ? { town: { name: town.name, centre: centreFacts(town.centre) } } : {}),
-        ...(result.scenario ? { scenario: this.scenarioFacts(result.scenario) } : {}),
+        ...(result.scenario ? { scenario: { ...this.scenarioFacts(result.scenario), itemCount: `${items.length}件` } } : {}),
         items: items.map((item) => this.itemFacts(item, result.town)),
       },
       items: items.map((i) => i.name),
@@ -240,9 +301,12 @@ export class LlmAnswerer implements Answerer {
       ...(item.online !== undefined ? { online: item.online } : {}),
       ...(item.mobile !== undefined ? { mobile: item.mobile ? '手机可办' : '手机不可办' } : {}),
       materials: item.materials,
+      materialCount: `${item.materials.length}项`,
+      ...(item.steps?.length ? { steps: item.steps } : {}),
       ...(item.conditions.length ? { conditions: item.conditions.slice(0, 5) } : {}),
       ...(item.notes.length ? { notes: item.notes.slice(0, 3) } : {}),
       townsThatCanHandle: at.map((x) => ({ town: x.town, mode: x.entry!.下放方式, ...(x.entry!.窗口 ? { window: x.entry!.窗口 } : {}) })),
+      ...(at.length ? { townsThatCannot: this.engine.towns().filter((t) => !at.some((x) => x.town === t)) } : {}),
     };
     if (town) {
       facts.atTown = {
@@ -266,14 +330,15 @@ export class LlmAnswerer implements Answerer {
   }
 
   /** Rewords the template reply; returns the path and, when accepted, the new reply. */
-  async word(question: string, result: AnswerResult, deadline: number): Promise<{ path: AnswerPath; answer?: string }> {
+  async word(_question: string, result: AnswerResult, deadline: number, person?: string): Promise<{ path: AnswerPath; answer?: string }> {
     const { body, hint } = splitHint(result.answer);
     const { facts, items } = this.facts(result);
     const factsJson = JSON.stringify(facts);
-    const user = JSON.stringify({ question, template: body, facts });
+    // No user text: the template and the facts are all the wording needs.
+    const user = JSON.stringify({ template: body, facts });
     let value: unknown;
     try {
-      value = (await this.client.chatJson({ system: WORDING_PROMPT, user, deadline, maxTokens: 700 })).value;
+      value = (await this.call(person, { system: WORDING_PROMPT, user, deadline, maxTokens: 700 })).value;
     } catch (err) {
       return { path: { kind: 'fallback', reason: reasonOf(err) } };
     }
@@ -286,6 +351,8 @@ export class LlmAnswerer implements Answerer {
       reply,
       items,
       sources: [factsJson, body],
+      ...conclusionOf(result),
+      unableTowns: Object.fromEntries(((facts.items ?? []) as { name: string; townsThatCannot?: string[] }[]).map((i) => [i.name, i.townsThatCannot ?? []])),
       maxLength: MAX_MAIN_REPLY - (hint ? hint.length + 1 : 0),
     });
     if (!verdict.ok) {
@@ -294,6 +361,17 @@ export class LlmAnswerer implements Answerer {
     }
     return { path: { kind: 'llm', model: this.client.model }, answer: hint ? `${reply}\n${hint}` : reply };
   }
+}
+
+/** The person in a conversation key (chat id + ':' + sender id). */
+const personOf = (conversation: string | undefined): string | undefined => conversation?.split(':').at(-1) || undefined;
+
+/** The template's conclusion, which the wording must keep. */
+function conclusionOf(result: AnswerResult): { conclusion?: Conclusion; town?: string | null } {
+  if (result.status === 'answered') return { conclusion: 'can', town: result.town };
+  if (result.status === 'not_at_town') return { conclusion: 'cannot', town: result.town };
+  if (result.status === 'abolished') return { conclusion: 'abolished', town: result.town };
+  return {};
 }
 
 const reasonOf = (err: unknown): string => (err instanceof LlmError ? err.kind : 'network');

@@ -11,7 +11,7 @@ import { maskPersonalData } from '../privacy/pii.ts';
 export type LlmSettings = NonNullable<Config['openai']>;
 
 /** Why a model call produced no usable output. */
-export type LlmErrorKind = 'timeout' | `http_${number}` | 'malformed' | 'budget' | 'network';
+export type LlmErrorKind = 'timeout' | `http_${number}` | 'malformed' | 'budget' | 'person_budget' | 'too_large' | 'network';
 
 export class LlmError extends Error {
   override readonly name = 'LlmError';
@@ -106,6 +106,44 @@ export class TokenBudget {
     } catch {
       // Persisting is best-effort; the in-memory count still limits this process.
     }
+  }
+}
+
+/**
+ * Tokens per person per day (Asia/Shanghai), in memory: each person may use
+ * at most `limit` a day, so two people with huge questions cannot use up the
+ * day's budget for everyone else.
+ */
+export class PersonBudgets {
+  private day = '';
+  private readonly spent = new Map<string, number>();
+
+  constructor(
+    readonly limit: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  private sync(): void {
+    const today = shanghaiDay(this.clock());
+    if (today !== this.day) {
+      this.day = today;
+      this.spent.clear();
+    }
+  }
+
+  used(person: string): number {
+    this.sync();
+    return this.spent.get(person) ?? 0;
+  }
+
+  allows(person: string, tokens: number): boolean {
+    return this.used(person) + tokens <= this.limit;
+  }
+
+  record(person: string, tokens: number): void {
+    if (!(tokens > 0)) return;
+    this.sync();
+    this.spent.set(person, (this.spent.get(person) ?? 0) + tokens);
   }
 }
 

@@ -121,12 +121,59 @@ const digitCount = (s: string): number => s.replace(/\D/g, '').length;
 /** Region code, a plausible birth date, sequence and check character. */
 const ID_CARD_SHAPE = /^\d{6}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/;
 
+// ---------------------------------------------------------------------------
+// Digits written other ways: 一三八…, 幺三八…, 壹叁捌…, １３８…, 1 3 8 …
+
+const DIGIT_OF: Record<string, string> = {
+  零: '0', 〇: '0', 洞: '0', 一: '1', 幺: '1', 壹: '1', 二: '2', 贰: '2', 貳: '2', 两: '2', 三: '3', 叁: '3', 參: '3',
+  四: '4', 肆: '4', 五: '5', 伍: '5', 六: '6', 陆: '6', 陸: '6', 七: '7', 柒: '7', 八: '8', 捌: '8', 九: '9', 玖: '9',
+};
+const DIGITISH = '0-9０-９零〇洞一幺壹二贰貳两三叁參四肆五伍六陆陸七柒八捌九玖';
+/** A run of seven or more digits in any form, with up to two separators between them (ending perhaps in X). */
+const RE_DIGIT_RUN = new RegExp(`(?<![${DIGITISH}])[${DIGITISH}](?:[\\s\\-—–.·,，、_/]{0,3}[${DIGITISH}]){6,}(?:[\\s\\-—–.·]{0,3}[Xx])?(?![${DIGITISH}A-Za-z])`, 'g');
+
+/** The digits of a run in any form ("一三八 1234-五六七八" → "13812345678"). */
+function runDigits(run: string): string {
+  return [...toHalfWidth(run)].map((c) => (/\d/.test(c) ? c : c === 'X' || c === 'x' ? 'X' : (DIGIT_OF[c] ?? ''))).join('');
+}
+
+/** What a run of digits is, by shape (masking) or validated (detection). */
+function classifyDigits(d: string, validated: boolean): PersonalDataKind | null {
+  const mobile = d.replace(/^86(?=1\d{10}$)/, '');
+  if (/^1[3-9]\d{9}$/.test(mobile)) return 'mobile';
+  if (ID_CARD_SHAPE.test(d)) return 'id_card';
+  if (/^\d{16,19}$/.test(d) && (!validated || isValidBankCard(d))) return 'bank_card';
+  return null;
+}
+
+/**
+ * Runs written in a form the plain patterns miss: Chinese or banker's
+ * numerals, full-width digits, or digits separated one by one. Plain runs
+ * (13812345678, 138 1234 5678) are left to the patterns below.
+ */
+function otherFormRuns(text: string, validated: boolean): { index: number; length: number; kind: PersonalDataKind; digits: string }[] {
+  const out: { index: number; length: number; kind: PersonalDataKind; digits: string }[] = [];
+  for (const m of text.matchAll(RE_DIGIT_RUN)) {
+    const run = m[0];
+    const d = runDigits(run);
+    if (d.length < 11) continue;
+    const kind = classifyDigits(d, validated);
+    if (kind) out.push({ index: m.index!, length: run.length, kind, digits: d });
+  }
+  return out;
+}
+
+const maskDigits = (kind: PersonalDataKind, d: string): string =>
+  kind === 'mobile' ? maskMobile(d) : kind === 'id_card' ? maskIdCard(d) : maskBankCard(d);
+
 /** Every validated personal number in the text, in order of appearance. */
 export function scanPersonalData(text: string): PersonalDataMatch[] {
   const t = toHalfWidth(text);
   const found: PersonalDataMatch[] = [];
-  const taken: [number, number][] = [];
-  const overlaps = (a: number, b: number) => taken.some(([x, y]) => a < y && b > x);
+  // Characters already part of a match (linear, however many matches a long text holds).
+  const covered = new Uint8Array(text.length + 1);
+  const overlaps = (a: number, b: number) => covered.subarray(a, b).includes(1);
+  const taken = { push: ([a, b]: [number, number]) => covered.fill(1, a, b) };
   const add = (kind: PersonalDataKind, m: RegExpMatchArray) => {
     const start = m.index!;
     const end = start + m[0].length;
@@ -146,6 +193,11 @@ export function scanPersonalData(text: string): PersonalDataMatch[] {
     if (n >= 16 && n <= 19 && isValidBankCard(m[0].replace(/\D/g, ''))) add('bank_card', m);
   }
   for (const m of t.matchAll(RE_MOBILE)) if (isValidMobile(m[0])) add('mobile', m);
+  for (const r of otherFormRuns(text, true)) {
+    if (overlaps(r.index, r.index + r.length)) continue;
+    taken.push([r.index, r.index + r.length]);
+    found.push({ kind: r.kind, value: text.slice(r.index, r.index + r.length), index: r.index });
+  }
   return found.sort((a, b) => a.index - b.index);
 }
 
@@ -185,6 +237,17 @@ export function maskBankCard(s: string): string {
  */
 export function maskPersonalData(text: string): string {
   if (!text) return text;
+  // Chinese numerals, spaced or full-width digits: replaced by the masked number.
+  const other = otherFormRuns(text, false);
+  if (other.length) {
+    let out = '';
+    let at = 0;
+    for (const r of other) {
+      out += text.slice(at, r.index) + maskDigits(r.kind, r.digits);
+      at = r.index + r.length;
+    }
+    text = out + text.slice(at);
+  }
   // Full-width digits and letters (from Chinese input methods) are masked like any others.
   let t = text.replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
   t = t.replace(RE_ID_GROUPED, (m) => (ID_CARD_SHAPE.test(normalizeCode(m)) ? maskIdCard(m) : m));

@@ -9,7 +9,7 @@ describe('daiban kb check', () => {
   it('checks another county with --dir and prints a per-town summary', async () => {
     const r = await run(['kb', 'check', '--dir', VALID_KB]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('甲镇: 2 items, 1 departments');
+    expect(r.out).toContain('甲镇：2 个事项，1 个部门');
   });
 
   it('exits non-zero and lists file:line problems', async () => {

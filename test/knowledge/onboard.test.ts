@@ -48,7 +48,7 @@ describe('a new county from an empty folder', () => {
     const check = await runCli(['kb', 'check', '--dir', dir]);
     expect(check.code, check.err).toBe(0);
     expect(check.out).toContain('警告');
-    expect(check.out).toContain('磁器口街道: 7 items');
+    expect(check.out).toContain('磁器口街道：7 个事项');
     expect(check.out).toContain('行政检查 6，行政处罚 1');
 
     const data = tempDir('daiban-county-data-');

@@ -152,3 +152,41 @@ describe('grounding is not fooled by other ways of writing numbers', () => {
     expect(check('甲镇可以办理「食品经营许可」，承诺五个工作日办结，不收费。')).toEqual({ ok: true });
   });
 });
+
+describe('grounding by meaning', () => {
+  it('normalises every way of writing a number before comparing', async () => {
+    const { normalizeNumerals } = await import('../../src/llm/grounding.ts');
+    expect(normalizeNumerals('收费伍拾圆')).toBe('收费50元');
+    expect(normalizeNumerals('一三八一二三四五六七八')).toBe('13812345678');
+    expect(normalizeNumerals('幺三八 一二三四 五六七八')).toBe('13812345678');
+    expect(normalizeNumerals('138 1234 5678')).toBe('13812345678');
+    expect(normalizeNumerals('承诺十五个工作日')).toBe('承诺15个工作日');
+    expect(normalizeNumerals('三四天')).toBe('三四天');
+    expect(normalizeNumerals('9:00-17:00，2020-04-28')).toBe('9:00-17:00，2020-04-28');
+  });
+
+  const can = (reply: string) => g.check({ reply, items: ['食品经营许可'], sources: [facts, template], conclusion: 'can', town: '甲镇' });
+  it.each([
+    ['甲镇不能办理「食品经营许可」。', 'conclusion'],
+    ['「食品经营许可」已经取消了，不用再办。', 'conclusion'],
+    ['甲镇可以办理「食品经营许可」，还要先办食品安全承诺备案证。', 'licence'],
+    ['甲镇可以办理「食品经营许可」，全程网上办理，一次都不用跑。', 'online'],
+    ['甲镇可以办理「食品经营许可」，需交少量工本费。', 'fee'],
+    ['甲镇可以办理「食品经营许可」，半个月左右就能办好。', 'time_limit'],
+    ['甲镇可以办理「食品经营许可」，次日即可领证。', 'time_limit'],
+    ['甲镇可以办理「食品经营许可」，在大瑶镇也能办。', 'place'],
+    ['甲镇可以办理「食品经营许可」，最多跑两次。', 'visits'],
+    ['甲镇可以办理「食品经营许可」，需要准备伍份材料。', 'numbers'],
+  ])('rejects 「%s」 (%s)', (reply, reason) => {
+    expect(can(reply)).toMatchObject({ ok: false, reason });
+  });
+
+  it('keeps the conclusion of a town that cannot, and of an abolished item', () => {
+    const cannot = (reply: string) => g.check({ reply, items: ['食品经营许可'], sources: [facts, '❌ 乙街道暂不能办理「食品经营许可」。可以办的镇（街道）：甲镇'], conclusion: 'cannot', town: '乙街道' });
+    expect(cannot('乙街道暂不能办理「食品经营许可」，可以到甲镇办。')).toEqual({ ok: true });
+    expect(cannot('在乙街道就能办食品经营许可。')).toMatchObject({ ok: false, reason: 'conclusion' });
+    const gone = (reply: string) => g.check({ reply, items: ['对外贸易经营者备案登记'], sources: ['「对外贸易经营者备案登记」已于 2022-12-30 取消，不用再办理。'], conclusion: 'abolished' });
+    expect(gone('「对外贸易经营者备案登记」已于2022-12-30取消，不用再办理。')).toEqual({ ok: true });
+    expect(gone('对外贸易经营者备案登记现在还需要办理。')).toMatchObject({ ok: false, reason: 'conclusion' });
+  });
+});

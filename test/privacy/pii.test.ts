@@ -143,3 +143,46 @@ describe('numbers written the way people type them', () => {
     expect(maskPersonalData('永安镇政务服务中心，8:30-12:00，2020-04-28')).toBe('永安镇政务服务中心，8:30-12:00，2020-04-28');
   });
 });
+
+describe('numbers written in Chinese numerals, spaced, dashed or full-width (every form is found and masked)', () => {
+  // 13812345678, 430181199001011234 (ID shape), 6222021234567890128 (Luhn-valid card).
+  const forms: [string, 'mobile' | 'id_card' | 'bank_card', string][] = [
+    ['我的电话一三八一二三四五六七八', 'mobile', '13812345678'],
+    ['电话幺三八 一二三四 五六七八，谢谢', 'mobile', '13812345678'],
+    ['手机：壹叁捌壹贰叁肆伍陆柒捌', 'mobile', '13812345678'],
+    ['打1 3 8 1 2 3 4 5 6 7 8找我', 'mobile', '13812345678'],
+    ['电话 138 - 1234 - 5678', 'mobile', '13812345678'],
+    ['电话１３８ １２３４ ５６７８', 'mobile', '13812345678'],
+    ['电话138一二三四五六七八', 'mobile', '13812345678'],
+    ['身份证四三零一八一一九九零零一零一一二三四', 'id_card', '430181199001011234'],
+    ['身份证 4301 8119 9001 0112 34', 'id_card', '430181199001011234'],
+    ['身份证４３０１８１１９９００１０１１２３４', 'id_card', '430181199001011234'],
+    ['身份证430181-19900101-1234', 'id_card', '430181199001011234'],
+    ['卡号六二二二零二一二三四五六七八九零一二八', 'bank_card', '6222021234567890128'],
+    ['卡号6222-0212-3456-7890-128', 'bank_card', '6222021234567890128'],
+    ['卡号 6 2 2 2 0 2 1 2 3 4 5 6 7 8 9 0 1 2 8', 'bank_card', '6222021234567890128'],
+  ];
+
+  it.each(forms)('finds and masks 「%s」 (%s)', (text, kind, digits) => {
+    expect(findPersonalData(text)).toContain(kind);
+    const masked = maskPersonalData(text);
+    expect(masked).toContain('*');
+    // The middle of the number is gone in every form.
+    const middle = digits.slice(4, 10);
+    expect(masked.replace(/[^\d]/g, ''), masked).not.toContain(middle);
+    expect(masked).not.toMatch(/[一二三四五六七八九零幺壹贰叁肆伍陆柒捌玖]{6,}/);
+  });
+
+  it('leaves ordinary numbers and words alone', () => {
+    for (const plain of [
+      '永安镇政务服务中心，8:30-12:00，2020-04-28 交接 102 项，12345 热线',
+      '第一批（2020-04-28）下放了一百零二项',
+      '一二三四五，上山打老虎',
+      '电话 0731-83012345',
+      '承诺五个工作日，法定十个工作日',
+    ]) {
+      expect(maskPersonalData(plain)).toBe(plain);
+      expect(findPersonalData(plain)).toEqual([]);
+    }
+  });
+});

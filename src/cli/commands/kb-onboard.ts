@@ -16,6 +16,8 @@ import type { CliContext } from '../main.ts';
 const townKind = (name: string): '镇' | '乡' | '街道' =>
   name.endsWith('街道') || name.endsWith('街道办事处') ? '街道' : name.endsWith('乡') ? '乡' : '镇';
 const shortName = (name: string): string => name.replace(/(街道办事处|街道|镇|乡)$/, '');
+/** A one-character alias (甲, 某) would match far too much text: none is written. */
+const usableAlias = (alias: string, name: string): boolean => [...alias].length >= 2 && alias !== name;
 
 const splitList = (values: string[] | undefined): string[] =>
   (values ?? []).flatMap((v) => v.split(/[、,，;；\s]+/)).map((v) => toSimplified(v.trim())).filter(Boolean);
@@ -24,13 +26,13 @@ const splitList = (values: string[] | undefined): string[] =>
 export function initFiles(opts: { county: string; towns: string[]; prefecture?: string; province?: string; hotline?: string }): Record<string, string> {
   const county: Record<string, unknown> = { name: opts.county };
   const short = opts.county.replace(/(自治县|县|市|区|旗)$/, '');
-  if (short && short !== opts.county) county.aliases = [short];
+  if (usableAlias(short, opts.county)) county.aliases = [short];
   if (opts.prefecture) county.prefecture = opts.prefecture;
   if (opts.province) county.province = opts.province;
   if (opts.hotline) county.hotline = opts.hotline;
   const regions = {
     county,
-    towns: opts.towns.map((t) => ({ name: t, kind: townKind(t), ...(shortName(t) && shortName(t) !== t ? { aliases: [shortName(t)] } : {}) })),
+    towns: opts.towns.map((t) => ({ name: t, kind: townKind(t), ...(usableAlias(shortName(t), t) ? { aliases: [shortName(t)] } : {}) })),
   };
   return {
     'regions.yaml':
@@ -130,6 +132,10 @@ export function registerOnboarding(kb: Command, ctx: CliContext): void {
       for (const c of result.columns) {
         const target = c.target === 'basis' ? '依据（写进事项草稿）' : c.target === 'child' ? '事项名称（子项）' : c.target;
         io.stdout(`  ${c.header} → ${c.target === '备注' && c.header !== '备注' ? '并入备注' : target}\n`);
+      }
+      if (result.genericBodies.length) {
+        const written = result.rows.some((r) => r.values.承办机构);
+        io.stdout(`  （${result.genericBodies.map((b) => `「${b}」`).join('、')}不是具体机构，这些行的值并入备注${written ? '；其余行写进承办机构列' : '，没有写承办机构列'}）\n`);
       }
       if (result.columns.some((c) => c.target === '备注' && c.header !== '备注')) {
         io.stdout(`（认识的列名：${ACCEPTED_HEADERS.join('、')}）\n`);

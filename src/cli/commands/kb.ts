@@ -50,7 +50,8 @@ export function registerKb(program: Command, ctx: CliContext): Command {
             const modes = Object.entries(s.byMode)
               .map(([t, n]) => `${t} ${n}`)
               .join('，');
-            io.stdout(`${s.town}: ${s.items} items, ${s.departments} departments（${types}；${modes}）\n`);
+            const detail = [types, modes].filter(Boolean).join('；');
+            io.stdout(`${s.town}：${s.items} 个事项，${s.departments} 个部门${detail ? `（${detail}）` : ''}\n`);
           }
         }
       }
