@@ -11,7 +11,7 @@ import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketD
 import type { Config } from './config/env.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { createGate, GROUP_RATE_NOTICE, truncatedNote, MAX_INBOUND_CHARS, type GateConfig, type Via } from './core/gate.ts';
-import type { Address, ChannelSender, Inbound, Outbound, Person } from './core/messages.ts';
+import { addressKey, type Address, type ChannelSender, type Inbound, type Outbound, type Person } from './core/messages.ts';
 import { personKey, revive, TTL, type ConversationRecord, type Mode } from './conversation/record.ts';
 import { keyedQueue, type Serialiser } from './conversation/serialise.ts';
 import { MemoryConversationStore, type ConversationStore } from './conversation/store.ts';
@@ -44,7 +44,7 @@ export type AppConfig = GateConfig & Pick<Config, 'botName' | 'staffIds' | 'staf
 export interface TicketReader {
   dialogs: { get(requesterId: string): Promise<{ state: unknown; updatedAt: Date } | undefined> };
   tickets: {
-    listByRequester(requester: string): Promise<Ticket[]>;
+    listByRequester(requester: Address | string): Promise<Ticket[]>;
     get(ref: number | string): Promise<Ticket | undefined>;
     events(ticketId: number): Promise<TicketEvent[]>;
     addEvent(id: number, event: { actor: { id: string; name: string }; kind: string; text?: string | null; public: boolean }, now?: Date): Promise<unknown>;
@@ -109,7 +109,7 @@ export interface App {
   registerChannel(sender: ChannelSender): void;
   /** Members of the configured staff rooms (the channel reads them). */
   setStaffMembers(ids: string[]): void;
-  isStaff(personId: string, chatId?: string): boolean;
+  isStaff(personId: string, chatId?: string, chat?: Address): boolean;
   close(): Promise<void>;
 }
 
@@ -146,17 +146,24 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   const senders = new Map<string, ChannelSender>();
   const staffIds = new Set(config.staffIds);
   let staffMembers = new Set<string>();
+  /** Staff rooms by bare (Wechaty) room id and by address key (wecom-bot:group:…). */
   const staffRoomTown = new Map(config.staffRooms.map((r) => [r.roomId, r.town]));
+  const staffRoomOf = (chat: Address): string | null | undefined =>
+    staffRoomTown.has(addressKey(chat)) ? staffRoomTown.get(addressKey(chat)) : staffRoomTown.get(chat.id);
+  const isStaffRoom = (chat: Address): boolean => chat.kind === 'group' && (staffRoomTown.has(addressKey(chat)) || staffRoomTown.has(chat.id));
   const reader: TicketReader | null = store.dialogs && store.tickets ? { dialogs: store.dialogs, tickets: store.tickets } : null;
   const baseScope: TurnScope = { bindings: store.bindings, reader, desk, tickets: deps.tickets, conversations };
 
-  const isStaff = (personId: string, chatId?: string): boolean =>
-    staffIds.has(personId) || staffMembers.has(personId) || (chatId !== undefined && staffRoomTown.has(chatId));
+  const isStaff = (personId: string, chatId?: string, chat?: Address): boolean =>
+    staffIds.has(personId) ||
+    staffMembers.has(personId) ||
+    (chat !== undefined ? isStaffRoom(chat) : chatId !== undefined && staffRoomTown.has(chatId));
 
   // ---- addresses and messages ---------------------------------------------------
 
   const legacyOf = (m: Inbound): IncomingMessage => ({
     id: m.id,
+    channel: m.chat.channel,
     chatId: m.chat.id,
     chatType: m.chat.kind === 'group' ? 'group' : 'private',
     ...(m.chatName !== undefined ? { chatName: m.chatName } : {}),
@@ -169,11 +176,16 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   /** The desk speaks in chat ids of the message's channel. */
   const fromDesk = (channel: string, replies: OutgoingReply[]): Outbound[] =>
-    replies.map((r) => ({
-      to: { channel, kind: r.chatType === 'group' ? 'group' : 'direct', id: r.chatId },
-      text: r.chatType === 'group' ? maskPersonalData(r.text) : r.text,
-      ...(r.mention ? { mention: r.mention } : {}),
-    }));
+    replies.map((r) =>
+      // The ticket service's notices carry their own address (the requester's channel, the staff group's).
+      r.message
+        ? { ...r.message, text: r.message.to.kind === 'group' ? maskPersonalData(r.message.text) : r.message.text }
+        : {
+            to: { channel: r.channel ?? channel, kind: r.chatType === 'group' ? 'group' : 'direct', id: r.chatId },
+            text: r.chatType === 'group' ? maskPersonalData(r.text) : r.text,
+            ...(r.mention ? { mention: r.mention } : {}),
+          },
+    );
 
   /** To the asker's chat; @mention and masked in a group. */
   const replyTo = (m: Inbound, text: string): Outbound =>
@@ -215,7 +227,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   const chatTown = async (m: Inbound): Promise<string | null> => {
     if (m.chat.kind !== 'group') return null;
-    const staffTown = staffRoomTown.get(m.chat.id);
+    const staffTown = staffRoomOf(m.chat);
     if (staffTown) return answerer.resolveTown(staffTown) ?? staffTown;
     return store.bindings.get(m.chat.id);
   };
@@ -248,15 +260,19 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     return { items, ...(result.scenario ? { scenario: result.scenario } : {}), town: result.town, at: now };
   };
 
-  const conversationKey = (m: Inbound) => `${m.chat.id}:${m.sender.id}`;
-
   /** The answering core's result for a text, computed once per turn. */
   async function compute(turn: Turn, text: string): Promise<AnswerResult> {
     let result = turn.answers.get(text);
     if (!result) {
       // The answering core may write (the unanswered log) through the store: never inside the turn's transaction.
       if (turn.committing) throw new Error('an answer was needed that was not computed before the transaction (see answersNeeded)');
-      result = await answerer.ask(text, { boundTown: turn.town, conversation: conversationKey(turn.inbound) });
+      // Stateless: the previous answer's topic comes from the conversation record (same chat), not from the engine.
+      const prev = turn.record.answerTopic;
+      const topic =
+        prev && prev.chat === turn.inbound.chat.id
+          ? { items: prev.items, town: prev.town, ...(prev.scenario ? { scenario: prev.scenario } : {}), ...(prev.aspect ? { aspect: prev.aspect } : {}) }
+          : null;
+      result = await answerer.ask(text, { boundTown: turn.town, topic });
       turn.answers.set(text, result);
     }
     return result;
@@ -264,6 +280,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   async function answer(turn: Turn, text = turn.msg.text): Promise<AnswerResult> {
     const result = await compute(turn, text);
+    if (result.topic) turn.record.answerTopic = { ...result.topic, chat: turn.inbound.chat.id, at: turn.now };
     const topic = topicOf(result, turn.now);
     if (topic) {
       turn.record.topic = topic;
@@ -593,12 +610,12 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   async function turn(raw: Inbound): Promise<{ out: Outbound[]; queued: boolean }> {
     const now = clock();
     const chatId = raw.chat.kind === 'group' ? raw.chat.id : undefined;
-    const staff = isStaff(raw.sender.id, chatId) || raw.context?.isStaff === true;
+    const staff = isStaff(raw.sender.id, chatId, raw.chat.kind === 'group' ? raw.chat : undefined) || raw.context?.isStaff === true;
     const dialog = raw.chat.kind === 'direct' ? await activeDialog(raw.sender.id, now) : null;
-    const tickets = reader && raw.chat.kind === 'direct' ? await reader.tickets.listByRequester(raw.sender.id) : [];
+    const tickets = reader && raw.chat.kind === 'direct' ? await reader.tickets.listByRequester({ channel: raw.sender.channel, kind: 'direct', id: raw.sender.id }) : [];
     // People answering a dialog or talking with their clerk are paced by people: a larger allowance.
     const paced =
-      raw.chat.kind === 'direct' && (reader ? !!dialog || tickets.some((x) => isOpen(x.status) && x.conversationHeld) : !!desk && (await desk.inConversation(raw.sender.id).catch(() => false)));
+      raw.chat.kind === 'direct' && (reader ? !!dialog || tickets.some((x) => isOpen(x.status) && x.conversationHeld) : !!desk && (await desk.inConversation(raw.sender.id, raw.sender.channel).catch(() => false)));
     const decision = await gate.check(raw, { rateExempt: staff, paced });
     if (decision.action === 'drop') {
       logger.debug({ id: raw.id, chat: raw.chat.id, reason: decision.reason }, 'message dropped');
@@ -686,7 +703,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       let out = greeting;
       if (desk) {
         try {
-          const replies = await desk.onFriend(person.id, person.name);
+          const replies = await desk.onFriend(person.id, person.name, person.channel);
           if (replies.length > 0) out = fromDesk(person.channel, replies);
         } catch (err) {
           logger.error({ err, contact: person.id }, 'greeting failed');

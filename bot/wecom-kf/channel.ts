@@ -191,10 +191,10 @@ export function createKfChannel(deps: KfChannelDeps): KfChannel {
       sender: { channel: KF_CHANNEL, id: userId, name: '微信客户' },
       text: msg.text.content.trim(),
       mentioned: true,
-      // The time it reached us. Messages are pulled from a saved cursor and de-duplicated, so a
-      // late pull (after an outage) is no replay; with the send time the gate's age rule, made
-      // for pushed replays, would drop it silently. (Without a cursor, old ones are skipped above.)
-      timestamp: Math.max(msg.send_time * 1000, clock()),
+      timestamp: msg.send_time * 1000,
+      // Pulled from a saved cursor and de-duplicated: a late pull (after an outage) is no replay,
+      // so the gate's age rule does not apply. (Without a cursor, old ones are skipped above.)
+      pulled: true,
       context: c.town ? { town: c.town } : {},
     };
     await deps.onInbound(inbound);

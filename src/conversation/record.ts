@@ -12,6 +12,8 @@ export type Mode = (typeof MODES)[number];
 export const TTL = {
   /** What an answer was about (for a later 「代办」 or 「人工」). */
   topicMs: 2 * 3600_000,
+  /** What the last answer was about, for follow-ups such as 「要几天」「那大瑶镇呢」. */
+  followupMs: 30 * 60_000,
   /** A second 「人工」 within this time does not notify staff again. */
   humanRepeatMs: 10 * 60_000,
   /** An untouched registration dialog is forgotten after this (the desk keeps its state). */
@@ -29,6 +31,19 @@ const topicSchema = z.object({
 });
 export type Topic = z.infer<typeof topicSchema>;
 
+/** The answering engine's own topic of the last answer (passed back with the next question; the engine keeps nothing). */
+const answerTopicSchema = z.object({
+  items: z.array(z.string()),
+  scenario: z.string().optional(),
+  town: z.string().nullable(),
+  aspect: z.string().optional(),
+  /** The chat it was asked in: follow-ups are per chat. */
+  chat: z.string(),
+  /** ms since epoch */
+  at: z.number(),
+});
+export type AnswerTopic = z.infer<typeof answerTopicSchema>;
+
 export const recordSchema = z.object({
   v: z.literal(1),
   /** `${channel}:${personId}` */
@@ -41,6 +56,8 @@ export const recordSchema = z.object({
   clerkTicket: z.number().int().nullable(),
   /** The finished ticket whose rating was asked for last. */
   ratingTicket: z.number().int().nullable(),
+  /** The engine's topic of the last answer (absent in records from before the stateless engine). */
+  answerTopic: answerTopicSchema.nullable().optional(),
   /** When this person last asked for a human (staff are told once per TTL.humanRepeatMs). */
   humanAskedAt: z.number().nullable(),
   /** ms since epoch */
@@ -63,6 +80,7 @@ export function revive(raw: unknown, key: string, now: number): ConversationReco
     r.topic = null;
     r.topicChat = null;
   }
+  if (r.answerTopic && now - r.answerTopic.at >= TTL.followupMs) r.answerTopic = null;
   if (r.humanAskedAt !== null && now - r.humanAskedAt >= TTL.humanRepeatMs) r.humanAskedAt = null;
   return r;
 }

@@ -3,6 +3,8 @@
 // channel. The app converts to and from the addressed Inbound/Outbound
 // (messages.ts) at this boundary. Nothing here knows about WeChat.
 
+import type { Outbound } from './messages.ts';
+
 export type ChatType = 'group' | 'private';
 
 export interface IncomingMessage {
@@ -40,6 +42,12 @@ export interface OutgoingReply {
   text: string;
   /** In a group, @mention this person at the start of the reply. */
   mention?: { id: string; name: string };
+  /**
+   * The full addressed message, when the reply goes to a person or group on a
+   * channel of its own (the ticket service's notices: the requester's channel,
+   * the staff group's, with buttons and handoff). Wins over chatId/chatType.
+   */
+  message?: Outbound;
 }
 
 /** What the ticket desk needs to know about the message's chat. */

@@ -6,7 +6,7 @@
 // cut with a note to the sender, never silently.
 import type { Config } from '../config/env.ts';
 import type { SeenRepo } from '../store/types.ts';
-import type { Inbound } from './messages.ts';
+import { addressKey, type Inbound } from './messages.ts';
 import { TokenBuckets } from './ratelimit.ts';
 
 export type GateConfig = Pick<
@@ -109,13 +109,15 @@ export function createGate({ config, seen, clock, botId, maxChars = MAX_INBOUND_
       const now = clock();
       const self = botId?.(msg.sender.channel);
       if (self && msg.sender.id === self) return { action: 'drop', reason: 'own' };
-      if (now - msg.timestamp > config.maxMessageAgeMs) return { action: 'drop', reason: 'stale' };
+      // Pushed messages older than this are replays (a reconnect re-delivering history); pulled ones are deduped only.
+      if (!msg.pulled && now - msg.timestamp > config.maxMessageAgeMs) return { action: 'drop', reason: 'stale' };
 
       let text = msg.text.trim();
       let via: Via;
       const inGroup = msg.chat.kind === 'group';
       if (inGroup) {
-        const staffRoom = staffRooms.has(msg.chat.id);
+        // A staff room is configured by bare (Wechaty) room id or by address key (wecom-bot:group:…).
+        const staffRoom = staffRooms.has(msg.chat.id) || staffRooms.has(addressKey(msg.chat));
         if (allowlist.size > 0 && !allowlist.has(msg.chat.id) && !staffRoom) {
           return { action: 'drop', reason: 'not_allowlisted' };
         }

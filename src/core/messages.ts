@@ -37,6 +37,12 @@ export interface Inbound {
   mentioned: boolean;
   /** When the message was sent, ms since epoch. */
   timestamp: number;
+  /**
+   * The channel pulled this message from a persisted cursor (微信客服 sync_msg):
+   * a late pull after an outage is no replay, so the gate's age rule (made for
+   * pushed replays) does not apply; de-duplication still does.
+   */
+  pulled?: boolean;
   /** Channel facts the core may use, e.g. the town a 微信客服 link was opened for. */
   context?: { town?: string; isStaff?: boolean };
 }

@@ -8,7 +8,7 @@ import type { DeskContext, IncomingMessage, OutgoingReply, ProxyRequest, TicketD
 import type { Config } from '../config/env.ts';
 import type { Catalogue } from '../knowledge/catalogue.ts';
 import { maskPersonalData } from '../privacy/pii.ts';
-import type { Address } from '../core/messages.ts';
+import { addressKey, type Address } from '../core/messages.ts';
 import type { OutboxEntry } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
 import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
@@ -116,7 +116,14 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         chatType: m.to.kind === 'group' ? ('group' as const) : ('private' as const),
         text: m.text,
         ...(m.mention ? { mention: m.mention } : {}),
+        // The whole addressed message: the staff card's buttons and the kf handoff survive.
+        message: m,
       }));
+  /** Is the chat a configured staff group (a bare Wechaty room id, or an address key such as wecom-bot:group:…)? */
+  const isStaffGroup = (msg: IncomingMessage): boolean => {
+    const chat = chatOf(msg);
+    return config.staffRooms.some((r) => r.roomId === msg.chatId || r.roomId === addressKey(chat)) || routing.staffGroupTown(chat) !== undefined;
+  };
   const reply = (msg: IncomingMessage, text: string): OutgoingReply => ({
     chatId: msg.chatId,
     chatType: msg.chatType,
@@ -311,7 +318,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         await store.staff.touch(msg.senderId, msg.senderName, clock());
         if (cmd) {
           // Ticket details and internal notes are for staff eyes: only in private chat or a staff group.
-          const staffPlace = msg.chatType === 'private' || config.staffRooms.some((r) => r.roomId === msg.chatId);
+          const staffPlace = msg.chatType === 'private' || isStaffGroup(msg);
           if (!staffPlace) return [reply(msg, STAFF_PLACE_ONLY)];
           return staffCommand(cmd, msg, ctx);
         }

@@ -30,6 +30,20 @@ export interface Notices {
 
 const entry = (ticket: Ticket, kind: string, message: Outbound): OutboxEntry => ({ message, kind, ticketId: ticket.id, town: ticket.town });
 
+/**
+ * Channels whose person ids can serve a requester's session on a channel with
+ * a human handoff: the 微信客服 servicer is a WeCom userid, which is also how
+ * the same corp's intelligent bot knows a clerk in a staff group.
+ */
+const SERVICER_CHANNELS: Record<string, string[]> = { 'wecom-kf': ['wecom-kf', 'wecom-bot'] };
+
+/** The clerk's id as the requester's channel can name them (kf servicer_userid), or undefined. */
+export function servicerFor(clerk: Address | null | undefined, requester: Address): string | undefined {
+  if (!clerk) return undefined;
+  const ok = clerk.channel === requester.channel || (SERVICER_CHANNELS[requester.channel] ?? []).includes(clerk.channel);
+  return ok ? clerk.id : undefined;
+}
+
 /** A message into a group never carries personal data. */
 const safe = (to: Address, text: string): string => (to.kind === 'group' ? maskPersonalData(text) : text);
 
@@ -86,7 +100,7 @@ export function actionNotices(f: ActionFacts, ctx: NotifyContext): Notices {
   const skip = [f.actor.via, f.actor.address];
   const handoff = (servicer?: Address | null): Partial<Outbound> =>
     spec.handoff === 'human'
-      ? { handoff: { to: 'human', ...(servicer && servicer.channel === t.requester.channel ? { servicer: servicer.id } : {}) } }
+      ? { handoff: { to: 'human', ...(servicerFor(servicer, t.requester) ? { servicer: servicerFor(servicer, t.requester)! } : {}) } }
       : spec.handoff === 'bot'
         ? { handoff: { to: 'bot' } }
         : {};

@@ -83,11 +83,17 @@ describe('assistant', () => {
     expect(p).toEqual({ chatId: 'zhang', chatType: 'private', text: expect.stringContaining('食品经营许可') });
   });
 
-  it('passes the bound town and a conversation key to the answerer', async () => {
+  it('asks the answerer statelessly: the bound town, and the previous answer\'s topic in the same chat only', async () => {
     const { assistant, store, answerer } = make();
     await store.bindings.set('g@chatroom', '永安镇', 'clerk');
     await assistant.handleMessage(group('食品经营许可'));
-    expect(answerer.asked[0]!.opts).toEqual({ boundTown: '永安镇', conversation: 'g@chatroom:zhang' });
+    expect(answerer.asked[0]!.opts).toEqual({ boundTown: '永安镇', topic: null });
+    const [materials] = await assistant.handleMessage(group('材料'));
+    expect(answerer.asked[1]!.opts).toEqual({ boundTown: '永安镇', topic: { items: ['食品经营许可'], town: '永安镇' } });
+    expect(materials!.text).toContain('食品经营许可的材料');
+    // The same person in private chat: a new chat, no topic carried over.
+    await assistant.handleMessage(priv('材料'));
+    expect(answerer.asked[2]!.opts).toEqual({ boundTown: null, topic: null });
   });
 
   it('gives the staff room’s town to questions asked there', async () => {

@@ -1,5 +1,6 @@
 // A small, honest Answerer for tests: a few towns (short and Traditional names
-// resolve), two items, one scenario, follow-ups by conversation.
+// resolve), two items, one scenario; follow-ups from the topic passed in
+// (stateless, as the pipeline asks) or by conversation (compatibility path).
 import type { AnswerResult, Answerer, AskOptions } from '../../src/answering/types.ts';
 import { toSimplified } from '../../src/text/normalize.ts';
 
@@ -13,6 +14,8 @@ const SCENARIO = { name: '我要开餐馆', keys: ['开餐馆', '开饭店'], it
 export class FakeAnswerer implements Answerer {
   readonly asked: { text: string; opts?: AskOptions }[] = [];
   private readonly last = new Map<string, AnswerResult>();
+  /** Results by their topic's items: what a topic passed back refers to (the fake's knowledge, not a memory of people). */
+  private readonly byTopic = new Map<string, AnswerResult>();
 
   towns() {
     return [...TOWNS];
@@ -35,7 +38,14 @@ export class FakeAnswerer implements Answerer {
   async ask(text: string, opts?: AskOptions): Promise<AnswerResult> {
     this.asked.push({ text, opts });
     const t = toSimplified(text);
-    const prev = opts?.conversation ? this.last.get(opts.conversation) : undefined;
+    const prev =
+      opts?.topic !== undefined
+        ? opts.topic
+          ? this.byTopic.get(opts.topic.items.join('、'))
+          : undefined
+        : opts?.conversation
+          ? this.last.get(opts.conversation)
+          : undefined;
     if (prev && prev.followups[t.trim()]) return { ...prev, answer: prev.followups[t.trim()]! };
     const town = this.townIn(t) ?? (opts?.boundTown ? this.resolveTown(opts.boundTown) : null);
     if (t.includes('长回复')) {
@@ -66,7 +76,9 @@ export class FakeAnswerer implements Answerer {
   }
 
   private keep(opts: AskOptions | undefined, r: AnswerResult): AnswerResult {
-    if (opts?.conversation) this.last.set(opts.conversation, r);
+    r.topic = { items: [...new Set(r.matches.map((m) => m.item))], town: r.town, ...(r.scenario ? { scenario: r.scenario } : {}) };
+    this.byTopic.set(r.topic.items.join('、'), r);
+    if (opts?.topic === undefined && opts?.conversation) this.last.set(opts.conversation, r);
     return r;
   }
 

@@ -77,6 +77,22 @@ describe('gate', () => {
     expect((await gate.check(msg({ timestamp: T0 + 60_000 }))).action).toBe('pass');
   });
 
+  it('passes a message its channel pulled late (cursor-based sync): the age rule is for pushed replays; dedupe still applies', async () => {
+    const { gate, advance } = setup();
+    advance(10 * 60_000);
+    const pulled: Inbound = { ...msg({ chatType: 'private', chatId: 'zhang' }), pulled: true };
+    expect((await gate.check(pulled)).action).toBe('pass');
+    expect(await gate.check(pulled)).toEqual({ action: 'drop', reason: 'duplicate' });
+    expect(await gate.check(msg({ chatType: 'private', chatId: 'zhang' }))).toEqual({ action: 'drop', reason: 'stale' });
+  });
+
+  it('treats a staff room given as an address key (wecom-bot:group:…) as a staff room', async () => {
+    const { gate } = setup({ groupAllowlist: ['ok@chatroom'], staffRooms: [{ roomId: 'test:group:wrStaff', town: '永安镇' }] });
+    const chatter = await gate.check(msg({ chatId: 'wrStaff', mentioned: false, text: '接单 1' }));
+    expect(chatter).toMatchObject({ action: 'pass', via: 'staff_room' });
+    expect(await gate.check(msg({ chatId: 'wrOther', mentioned: false, text: '接单 1' }))).toEqual({ action: 'drop', reason: 'not_allowlisted' });
+  });
+
   it('drops duplicates by message id', async () => {
     const { gate } = setup();
     const m = msg();

@@ -6,6 +6,7 @@ import type { Store } from '../../src/store/index.ts';
 import { createRouting, type RoutingConfig } from '../../src/tickets/routing.ts';
 import { createTicketService, type ServiceActor } from '../../src/tickets/service.ts';
 import { openListText } from '../../src/tickets/messages.ts';
+import { servicerFor } from '../../src/tickets/notifications.ts';
 import { backends } from '../store/backends.ts';
 import { fakeCatalogue } from './fake-catalogue.ts';
 
@@ -118,6 +119,12 @@ describe.each(list)('ticket service on $name', (backend) => {
     // The clerk's reply went to the staff group, @-mentioning them.
     const replies = (await queued(YONGAN_ROOM)).filter((r) => r.kind === 'finish_reply');
     expect(replies[0]!.message.mention).toEqual({ id: 'wxid_clerk', name: '李四' });
+  });
+
+  it('names the clerk of the WeCom bot staff group as the 微信客服 servicer; a Wechaty clerk is not named to kf', async () => {
+    expect(servicerFor({ channel: 'wecom-bot', kind: 'direct', id: 'lisi' }, { channel: 'wecom-kf', kind: 'direct', id: 'wmOwner' })).toBe('lisi');
+    expect(servicerFor({ channel: 'wechaty', kind: 'direct', id: 'wxid_clerk' }, { channel: 'wecom-kf', kind: 'direct', id: 'wmOwner' })).toBeUndefined();
+    expect(servicerFor({ channel: 'wecom-bot', kind: 'direct', id: 'lisi' }, { channel: 'wechaty', kind: 'direct', id: 'wxid_owner' })).toBeUndefined();
   });
 
   it('rates a named ticket in 好差评 words; 不满意 also reaches the supervisor, 满意 does not', async () => {

@@ -99,8 +99,11 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
     await app.idle();
     expect(kfFake.sent.filter((m) => m.touser === OWNER)).toMatchObject([{ api: 'send_msg_on_event', text: expect.stringContaining('代办') }]);
 
-    expect(joined(await ownerSays('代办食品经营许可'))).toContain('哪个镇');
-    expect(joined(await ownerSays('永安镇'))).toContain('企业名称');
+    // The kf account is 永安镇's (WECOM_KF_TOWNS): the dialog knows the town and does not ask for it.
+    const started = joined(await ownerSays('代办食品经营许可'));
+    expect(started).toContain('永安镇');
+    expect(started).not.toContain('哪个镇');
+    expect(started).toContain('企业名称');
     expect(joined(await ownerSays('浏阳市永安镇张记餐馆'))).toContain('统一社会信用代码');
     expect(joined(await ownerSays('91350100M000100Y43'))).toContain('联系人');
     expect(joined(await ownerSays('张三'))).toContain('手机');
@@ -123,7 +126,60 @@ describe('WeCom channels end to end (fake WeCom servers)', () => {
     expect(kfFake.sent.length).toBe(sentBefore);
     expect(await app.core.store.tickets.list()).toHaveLength(1);
     expect(kfFake.refused).toEqual([]);
+  });
 
+  it('the new ticket is a card in the town staff bot group; 接单 moves the kf session to the clerk; 办结 → rating stored', async () => {
+    const [ticket] = await app.core.store.tickets.list();
+    // Stored on the channel the owner used, so every notice goes back through 微信客服.
+    expect(ticket!.requester).toEqual({ channel: 'wecom-kf', kind: 'direct', id: OWNER });
+    await botFake.until(() => botFake.sent.some((m) => m.chatid === STAFF_CHAT && m.buttons.length > 0), 'the card in the staff group');
+    const card = botFake.sent.find((m) => m.chatid === STAFF_CHAT && m.buttons.length > 0)!;
+    expect(card.msgtype).toBe('template_card');
+    const claim = card.buttons.find((b) => b.text === '接单')!;
+    expect(claim.key).toBe(`接单 ${ticket!.id}`);
+    // No personal data in the staff group card.
+    expect(JSON.stringify(card)).not.toContain('13812345678');
+
+    const ownerBefore = kfFake.sent.filter((m) => m.touser === OWNER).length;
+    botFake.click(BOT, CLERK, STAFF_CHAT, claim);
+    await botFake.until(() => kfFake.transitions.some((x) => x.userId === OWNER && x.state === 3), 'the kf session moved to the clerk');
+    await app.idle();
+    expect(kfFake.transitions.filter((x) => x.userId === OWNER).at(-1)).toEqual({ userId: OWNER, state: 3, servicer: CLERK });
+    const told = kfFake.sent.filter((m) => m.touser === OWNER).slice(ownerBefore);
+    expect(joined(told)).toContain('已由办事员');
+    const claimed = await app.core.store.tickets.get(ticket!.id);
+    expect(claimed!.assignee).toEqual({ channel: 'wecom-bot', kind: 'direct', id: CLERK });
+    expect(claimed!.status).not.toBe('registered');
+    // The clerk is answered in the staff group.
+    await botFake.until(() => botFake.sent.some((m) => m.chatid === STAFF_CHAT && m.text.includes(`已接单 #${ticket!.id}`)), 'the claim reply');
+
+    // While the clerk holds the session, the owner's note reaches the clerk on the channel the clerk used (the bot).
+    kfFake.customerSays(KF, OWNER, '好的，营业执照复印件我明天带去');
+    await kfFake.notify(callbackUrl, KF);
+    await app.idle();
+    await botFake.until(() => botFake.sent.some((m) => m.chatid === CLERK && m.text.includes('营业执照复印件我明天带去')), 'the relay to the clerk');
+    expect(botFake.sent.filter((m) => m.chatid === STAFF_CHAT && m.text.includes('营业执照复印件'))).toEqual([]);
+
+    // 办结 typed in the staff group: the kf session is ended and the owner told, with the rating prompt.
+    botFake.userSays(BOT, CLERK, `办结 ${ticket!.id}`, STAFF_CHAT);
+    await botFake.until(() => kfFake.transitions.some((x) => x.userId === OWNER && x.state === 4), 'the kf session ended');
+    await app.idle();
+    const done = kfFake.sent.filter((m) => m.touser === OWNER).slice(ownerBefore + told.length);
+    expect(joined(done)).toContain('已办结');
+    expect((await app.core.store.tickets.get(ticket!.id))!.status).toBe('done');
+
+    // The rating, in kf: stored on the ticket, thanked in kf.
+    const rated = await ownerSays('非常满意');
+    expect(joined(rated)).toContain('谢谢您的评价');
+    const rates = (await app.core.store.tickets.events(ticket!.id)).filter((e) => e.kind === 'rate');
+    expect(rates).toHaveLength(1);
+    expect(rates[0]!.actorId).toBe(OWNER);
+  });
+
+  it('a question without a town in the 永安镇 kf account is answered for 永安镇', async () => {
+    const got = await ownerSays('能办食品经营许可吗', 'wmNoTown');
+    expect(joined(got)).toContain('永安镇');
+    expect(joined(got)).not.toContain('哪个镇');
   });
 
   it('answers a message pulled ten minutes late (after an outage): the cursor, not the clock, keeps replays out', async () => {
