@@ -3,9 +3,9 @@
 // the table; test/reliability/suite.test.ts runs the same scenarios on small
 // counts and asserts the guarantees.
 //
-// Scenarios are rows of a table (SCENARIOS). To add one (the turn pipeline's
-// outbox and replay scenarios, for instance), append a Scenario whose run()
-// returns figures; rows marked `pending` are extension points not yet driven.
+// Scenarios are rows of a table (SCENARIOS). To add one, append a Scenario
+// whose run() returns figures; rows marked `pending` are extension points not
+// yet driven (none at present).
 //
 // Everything is local: SQLite files in a temp dir, PostgreSQL on 127.0.0.1
 // (through a local TCP proxy for faults), a local HTTP server speaking the
