@@ -96,7 +96,8 @@ export function createGate({ config, seen, clock, botId, maxChars = MAX_INBOUND_
   const reserve = Math.max(1, Math.floor(config.rateGroup.capacity * GROUP_RESERVE_SHARE));
   /** People, and groups, who were told they are too fast and have not been served since. */
   const noticed = new Set<string>();
-  const noticedGroups = new Set<string>();
+  /** Groups told they are throttled, and when: at most one notice a group per window. */
+  const noticedGroups = new Map<string, number>();
   const allowlist = new Set(config.groupAllowlist);
   const staffRooms = new Set((config.staffRooms ?? []).map((r) => r.roomId));
   const prefixes = [...config.groupPrefixes].filter(Boolean).sort((a, b) => b.length - a.length);
@@ -159,13 +160,13 @@ export function createGate({ config, seen, clock, botId, maxChars = MAX_INBOUND_
           const left = groups.available(g, now);
           // The last tokens of a group are kept for members who have not spoken in this window.
           if (left < 1 || (spokeRecently && left < reserve + 1)) {
-            if (noticedGroups.has(g)) return { action: 'drop', reason: 'rate_limited_group' };
-            noticedGroups.add(g);
+            const told = noticedGroups.get(g);
+            if (told !== undefined && now - told < windowMs) return { action: 'drop', reason: 'rate_limited_group' };
+            noticedGroups.set(g, now);
             return { action: 'notice', reason: 'rate_limited_group', text: GROUP_RATE_NOTICE };
           }
           groups.take(g, now);
           spoke.set(member, now);
-          noticedGroups.delete(g);
         }
         noticed.delete(who);
         buckets.take(who, now);
@@ -183,7 +184,7 @@ export function createGate({ config, seen, clock, botId, maxChars = MAX_INBOUND_
       for (const [k, at] of spoke) if (now - at >= windowMs) spoke.delete(k);
       // A notice is owed again once the allowance has come back.
       for (const id of noticed) if (persons.has(id, now)) noticed.delete(id);
-      for (const id of noticedGroups) if (groups.available(id, now) >= reserve + 1) noticedGroups.delete(id);
+      for (const [id, at] of noticedGroups) if (now - at >= windowMs) noticedGroups.delete(id);
     },
   };
 }

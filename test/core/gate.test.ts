@@ -131,6 +131,21 @@ describe('gate', () => {
     expect((await gate.check(msg({ senderId: 'clerk' }), { rateExempt: true })).action).toBe('pass');
   });
 
+  it('tells a flooded group once per window, not each time a refilled token lets a flooder through', async () => {
+    const { gate, advance } = setup({ ratePerson: { capacity: 100, perSeconds: 60 }, rateGroup: { capacity: 6, perSeconds: 60 } });
+    let notices = 0;
+    // Four accounts post every 2 s for a minute; tokens refill every 10 s.
+    for (let i = 0; i < 30; i++) {
+      for (const s of ['f1', 'f2', 'f3', 'f4']) if ((await gate.check(msg({ senderId: s }))).action === 'notice') notices++;
+      advance(2_000);
+    }
+    expect(notices).toBe(1);
+    // The next window may say it again.
+    advance(60_000);
+    for (let i = 0; i < 12; i++) if ((await gate.check(msg({ senderId: `g${i % 4}` }))).action === 'notice') notices++;
+    expect(notices).toBe(2);
+  });
+
   it('keeps the last part of a group’s allowance for members who have not spoken yet', async () => {
     // 10 per minute for the group (3 kept back), 6 per person.
     const { gate } = setup({ ratePerson: { capacity: 6, perSeconds: 60 }, rateGroup: { capacity: 10, perSeconds: 60 } });
