@@ -21,7 +21,7 @@ function run(state: DialogState, ...texts: string[]): DialogOutcome[] {
   return out;
 }
 const last = (o: DialogOutcome[]) => o.at(-1)!;
-const textOf = (o: DialogOutcome) => (o.kind === 'confirm' ? '' : o.text);
+const textOf = (o: DialogOutcome) => (o.kind === 'confirm' || o.kind === 'handoff' ? '' : o.text);
 const stateOf = (o: DialogOutcome) => {
   if (o.kind === 'cancelled') throw new Error('cancelled');
   return o.state;
@@ -54,8 +54,14 @@ describe('registration dialog never stores the wrong thing', () => {
     expect(s.fields).toMatchObject({ company: '张记餐馆', creditCode: null, contact: '张三', phone: '13812345678', materials: null });
   });
 
+  it('reads 「我叫王五，电话139…，店名浏阳市王五小吃店，没有执照」 field by field', () => {
+    const s = stateOf(last(run(start().state, '我叫王五，电话13912345678，店名浏阳市王五小吃店，没有执照')));
+    expect(s.fields).toMatchObject({ company: '浏阳市王五小吃店', creditCode: null, contact: '王五', phone: '13912345678' });
+    expect(s.step).toBe('materials');
+  });
+
   it('refuses a company name that is really several answers it could not tell apart', () => {
-    for (const line of ['我叫王五，电话13912345678，店名浏阳市王五小吃店，没有执照', '张记餐馆 无 张三 1381234567 无']) {
+    for (const line of ['张记餐馆 无 张三 1381234567 无', '我在永安 开了个店 张三 1381234567']) {
       const o = last(run(start().state, line));
       const s = stateOf(o);
       expect(s.fields.company, line).toBeUndefined();
