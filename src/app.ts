@@ -204,8 +204,6 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
         : o,
     );
 
-  const centreName = (town: string | null): string =>
-    (catalogue ? ((town ? catalogue.town(town)?.centre : undefined) ?? catalogue.countyCentre()).name : null) ?? '服务中心';
   const contactFor = (town: string | null): string => {
     if (!catalogue) return T.GENERIC_CONTACT;
     const centre = (town ? catalogue.town(town)?.centre : undefined) ?? catalogue.countyCentre();
@@ -382,7 +380,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const about = t.dialog?.items.length ? t.dialog.items.join('、') : t.record.topic ? t.record.topic.items.join('、') : null;
     const note = maskPersonalData(T.humanForStaff(m.sender.name, where, about));
     logger.info({ chat: m.chat.id, sender: m.sender.id, town: t.town }, 'human requested');
-    const told = t.dialog ? humanDuringDialog(centreName(town), contactFor(town)) : T.humanRequested(contactFor(town));
+    const told = t.dialog ? humanDuringDialog(contactFor(town)) : T.humanRequested(contactFor(town));
     return [replyTo(m, told + reminder), ...targets.map((to) => ({ to, text: note }))];
   }
 

@@ -235,14 +235,18 @@ export function looksLikeQuestion(raw: string, step: Step): boolean {
 const TOWN_FILLERS_HEAD = /^(我们?|我家|我的店|店|公司)?(就?在|是|属于|位于|选|办在|在这个)?/;
 const TOWN_FILLERS_TAIL = /(的|吧|啊|呀|哈|这边|那边|办理?|这里|那里)+$/;
 
-/** The town a short message names (「永安」「在永安镇」「永安镇的」), or null. */
+/**
+ * The town a short message names and nothing else (「永安」「在永安镇」「永安镇的」),
+ * or null. The resolver may find a town inside any text (「浏阳市永安镇张记餐馆」):
+ * what is left after the fillers must be the town's name or its start.
+ */
 export function townIn(raw: string, env: DialogEnv): string | null {
   const t = clean(raw).replace(/\s+/g, '');
   if (!t || t.length > 12) return null;
-  const direct = env.resolveTown(t);
-  if (direct) return direct;
   const core = t.replace(TOWN_FILLERS_HEAD, '').replace(TOWN_FILLERS_TAIL, '');
-  return core && core !== t ? env.resolveTown(core) : null;
+  if (core.length < 2) return null;
+  const town = env.resolveTown(core);
+  return town && town.startsWith(core) ? town : null;
 }
 
 // ---- field validation -------------------------------------------------------

@@ -186,7 +186,7 @@ export const handoffText = (ticketId: number, missing: string[]): string =>
     : `已交给办事员（代办单 #${ticketId}），接单后会在这里联系您。`;
 
 /** 「人工」 in the middle of the registration dialog: the town's own centre, and the two ways on. */
-export const humanDuringDialog = (centreName: string, contact: string): string =>
-  `已通知${centreName}的工作人员；着急可直接联系：${contact}\n` +
+export const humanDuringDialog = (contact: string): string =>
+  `已通知服务中心工作人员。着急可直接联系：${contact}\n` +
   '您可以接着登记（回复下面的问题），办事员接单后会在这里联系您；' +
   '也可以回复「交给办事员」，把已填的信息直接交给办事员，其余由办事员跟您确认。';
