@@ -273,7 +273,8 @@ export class Decider {
     // Reports and complaints are not formalities; things no item covers are not the item they sound like.
     if (isComplaint(query)) return this.result('no_match', town, [], replies.unheldOnly('举报投诉的受理'), { unheld: '举报投诉' });
     const uncovered = notCovered(query);
-    if (uncovered) return this.result('no_match', town, [], replies.noMatch(), { unheld: uncovered });
+    // A term this knowledge does have an item for (another county's catalogue may hold 消防 or 户籍) is not declined.
+    if (uncovered && !this.s.matcher.keys.some((keys) => keys.some((key) => compact(key).includes(uncovered)))) return this.result('no_match', town, [], replies.noMatch(), { unheld: uncovered });
 
     // A scenario named together with other items: the bundle plus those items.
     const withExtras = u.scenarioWithExtras(query);
@@ -376,7 +377,7 @@ export class Decider {
     if (asked) return this.result('no_match', town, matches, replies.nearName(asked, item), { unheld: asked });
     if (item.abolished) return this.result('abolished', town, matches, composer.abolished(item), { topic: this.topicOf([item], town, aspect) });
     // Asked again with the item known, so words of its own name do not count.
-    unheld = unheldAspect(query, item.name);
+    unheld = unheldAspect(query, item.name, this.s.matcher.keys[top.id]);
     // The part asked is in the item's own notes after all (许可证有效期5年，到期前要申请延续): it leads the card.
     const held = heldNote(unheld ?? (action === '延续' ? '延续' : ''), [...item.notes, ...item.conditions], query);
     if (held) {

@@ -147,7 +147,7 @@ export class Engine implements Answerer {
         question: maskPersonalData(text.slice(0, 500)),
         normalized: normalize(maskPersonalData(text)),
         town: result.town,
-        status: result.status === 'out_of_scope' ? 'out_of_scope' : 'no_match',
+        status: result.status === 'out_of_scope' || result.status === 'partial' ? result.status : 'no_match',
         candidates: result.matches.map((m) => ({ item: m.item, score: m.score })),
         at: new Date(this.now()),
       })

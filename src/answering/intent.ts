@@ -46,9 +46,14 @@ const UNHELD: [string, RegExp][] = [
   ['税率和税费', /税率|税点|交(多少|几个点)?税|纳税|报税|个税|增值税|所得税|印花税|税收|交税|缴税|免税/],
   ['发票', /发票|开票|税票/],
   ['处罚和罚款', /罚款|罚多少|罚几|处罚标准|怎么罚|会被罚|被罚|罚不罚|处罚|罚/],
+  // Whether something is lawful is a legal judgement, not a formality the lists describe.
+  ['是否违法的认定', /(违法|非法|犯法|违规)(吗|不|么|行为|的吗)|是否(违法|合法|犯法|违规)|违不违法|犯不犯法|合不合法|合法吗|算(不算)?(违法|非法|犯法|违规)|被抓|判刑|坐牢/],
+  ['名称（字号）的规定', /字号|起名|取名|核名|名称(有|有什么|有哪些)?(要求|规定|限制|讲究)|名字(有|有什么|有哪些)?(要求|规定|限制|讲究)|一个字|两个字|几个字|名称能|名字能|名称可以|名字可以/],
+  ['用住宅作经营场所（住改商）的规定', /住改商|(住宅|住房|民房|居民楼|自住房|自己家|家里|住的房子)(可以|能|能不能|可不可以)?(办|注册|登记|做|当|作为|用作)?(个体|营业执照|执照|公司|经营场所|注册地址|办公)/],
+  ['网上销售的规定', /(网上|线上|网络|在网上)(进行)?(买卖|销售|售卖|卖)(?!.{0,12}(证|许可|执照|备案|登记|手续))/],
   ['补贴标准和金额', /补(贴)?多少|补几|补贴标准|补助标准|能领多少|领多少|发多少|给多少钱|多少补贴|补贴金额|标准是多少|补贴.{0,3}多少|补助.{0,3}多少/],
   ['发放时间和标准', /发放(时间|标准|日期)|什么时候发|何时发|几号发|领几个月|能领多久|领多久|发几个月/],
-  ['年检年审和有效期', /年检|年审|一年一审|有效期|几年有效|多久审一次|多长时间审|复核/],
+  ['年检年审和有效期', /年检|年审|一年一审|有效期|几年有效|多久审一次|多长时间审|复核|(设置|使用|许可|有效)期限|能用几年|管几年|用多久/],
   ['缴费基数和费率', /缴费基数|基数|费率|缴费比例|比例|承担多少|缴多少|交多少(钱)?社保|社保(交|缴)多少|每(个)?月(交|缴)多少|缴费档次/],
   ['面积、规模和距离标准', /多少平|面积标准|面积(有)?限制|限制面积|面积.{0,3}(规定|标准|多大)|拥有多少|能有多少|最大面积|规模.{0,4}(确定|标准|多大)|距离标准|多远|间距/],
   ['贷款额度和利率', /利率|利息|额度|贷多少|能贷/],
@@ -62,12 +67,16 @@ const UNHELD: [string, RegExp][] = [
 ];
 
 /** The part of an item the question asks that the knowledge never records (tax rate, penalty …), or null. */
-export function unheldAspect(text: string, itemName?: string): string | null {
-  // The item's own name is not a part asked: 「…所列情形的处罚」 names a penalty power, it does not ask the amount.
-  const c = itemName ? compact(text).split(compact(itemName)).join(' ') : compact(text);
+export function unheldAspect(text: string, itemName?: string, itemKeys: string[] = []): string | null {
+  // The item's own name (or a clause of it) is not a part asked: 「…所列情形的处罚」 names a penalty power,
+  // 「违法建筑日常巡查」 a duty; neither asks the amount or a legal judgement.
+  let c = compact(text);
+  for (const key of [itemName ?? '', ...itemKeys].map(compact).filter((k) => k.length >= 4)) c = c.split(key).join(' ');
   for (const [name, re] of UNHELD) if (re.test(c)) return name;
   // 「低保多少钱」: for a benefit, "how much" is the amount paid out, which the knowledge does not hold.
   if (itemName && /补贴|津贴|扶助金|救助|保障|补助|待遇|保险金|养老/.test(itemName) && /多少钱|多少|几多钱|标准/.test(c)) return '发放标准和金额';
+  // 「社保交多少钱」: for an insurance enrolment, "how much" is the contribution, not a fee for the formality.
+  if (itemName && /参保|保险/.test(itemName) && /多少钱|交多少|缴多少|几多钱|多少一年|一年多少|一个月多少|每月多少/.test(c)) return '缴费标准和金额';
   return null;
 }
 
@@ -76,8 +85,19 @@ const NOT_FORMALITY = /举报|投诉|信访|上访|违建|违章建筑|曝光/;
 export const isComplaint = (text: string): boolean => NOT_FORMALITY.test(compact(text));
 
 /** Things people ask about that no item here covers, though they sound like one (网约车 for 营运证). */
-const NOT_COVERED = /网约车|滴滴|出租车|资格证|驾驶证|驾照|户口|居住证|身份证办理|加油站|成品油|社会组织|社团|民办非企业|药师|教师资格|护照|签证|结婚证|离婚|资格认证|作业证|复审|分割|过户|继承|后置许可/;
-export const notCovered = (text: string): string | null => NOT_COVERED.exec(compact(text))?.[0] ?? null;
+const NOT_COVERED = /网约车|滴滴|出租车|资格证|驾驶证|驾照|行驶证|户口|户籍|居住证|身份证办理|加油站|成品油|社会组织|社团|民办非企业|药师|教师资格|护照|签证|通行证|结婚证|离婚|出生(医学)?证明|资格认证|作业证|复审|分割|房产证|房屋过户|房子过户|过户|继承|后置许可|消防(验收|审批|许可|备案|检查|设计)|出版物|文化经营许可|网络文化|特种行业|旅馆业|医疗器械|医疗机构|诊所|毕业证|学位|职称|公积金/;
+/** Personal documents asked about as the papers an application needs (「生二胎要结婚证吗」), not as a formality. */
+const AS_MATERIAL = /(要|需要|带|提供|交|用)(不要)?(结婚证|身份证|户口本|户口簿|离婚证)|(结婚证|身份证|户口本|户口簿|离婚证)(要|需要|带)(吗|不|么)/;
+/** A business licence handed to someone else is a change of its operator (变更), not a property transfer. */
+const LICENCE_TRANSFER = /(营业执照|执照|个体户|个体工商户|店铺|门店).{0,6}(过户|转让|转给)|(过户|转让|转给).{0,6}(营业执照|执照|个体户)/;
+export const notCovered = (text: string): string | null => {
+  const c = compact(text);
+  const m = NOT_COVERED.exec(c)?.[0] ?? null;
+  if (!m) return null;
+  if (/结婚证|离婚|户口|身份证/.test(m) && AS_MATERIAL.test(c)) return null;
+  if (/过户/.test(m) && LICENCE_TRANSFER.test(c)) return null;
+  return m;
+};
 
 /** Provinces and other regions outside this knowledge (the county's own province is checked by the caller). */
 const REGION = /(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|广东|广西|海南|四川|贵州|云南|陕西|甘肃|青海|内蒙古|西藏|宁夏|新疆|深圳|广州|杭州|南京|武汉|成都|济南|郑州|合肥|南昌)(省|市|自治区)?/;
@@ -92,7 +112,7 @@ const ACTION_WORDS: [Action, RegExp][] = [
   ['注销', /注销|注消|不做了|不干了|关门|关掉|销户|撤销执照|停业/],
   ['补办', /补办|补领|丢了|丢失|遗失|掉了|弄丢|损坏|坏了|重新打印|补发|补个/],
   ['延续', /延续|续期|到期|过期|换证|延期/],
-  ['变更', /经营范围.{0,6}(增加|变|改|加|扩)|变更|改名|更名|改名字|换名字|换地址|改地址|变地址|换法人|改法人|改经营范围|增加经营范围|加经营范围|迁址|搬家|换老板|换负责人|加项目/],
+  ['变更', /(营业执照|执照|个体户|个体工商户).{0,6}(过户|转让|转给)|经营范围.{0,6}(增加|变|改|加|扩)|变更|改名|更名|改名字|换名字|换地址|改地址|变地址|换法人|改法人|改经营范围|增加经营范围|加经营范围|迁址|搬家|换老板|换负责人|加项目/],
   ['设立', /设立|新办|新开|开(一)?(个|家|间)|开店|注册|申请(一)?个|办个|想办|开业|成立/],
 ];
 

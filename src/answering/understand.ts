@@ -321,6 +321,11 @@ export class Understander {
       if ([...known].some((k) => name.includes(k) || k.includes(name))) continue;
       out.push(name);
     }
+    // The county's other townships by a bare name (官渡 for 官渡镇), as the knowledge lists them.
+    for (const place of this.k.regions.county.other_places) {
+      if (out.some((o) => o.includes(compact(place.name)) || compact(place.name).includes(o))) continue;
+      if ([place.name, ...place.aliases].some((a) => compact(a).length >= 2 && c.includes(compact(a)))) out.push(place.name);
+    }
     return [...new Set(out)];
   }
 

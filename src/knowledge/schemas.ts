@@ -141,6 +141,14 @@ export const regionsSchema = z.strictObject({
     hotline: nonEmpty.optional(),
     centre: centreSchema,
     facts: z.array(factSchema).default([]),
+    /**
+     * The county's other townships, for which this knowledge holds no list: a question naming one is told so
+     * instead of being answered for the group's town. `aliases` are bare names that are safe to recognise
+     * (官渡 for 官渡镇); leave out names that are also everyday words (小河, 关口).
+     */
+    other_places: z
+      .array(z.union([nonEmpty.transform((name) => ({ name, aliases: [] as string[] })), z.strictObject({ name: nonEmpty, aliases: textList.default([]) })]))
+      .default([]),
   })),
   /** The county's own 下放方式 names and what they mean; `say` overrides the sentence ({镇} {部门}). */
   modes: z

@@ -84,7 +84,7 @@ export function createUnansweredRepo(db: Kysely<Database>): UnansweredRepo {
         question: r.question,
         normalized: r.normalized,
         town: r.town,
-        status: r.status === 'out_of_scope' ? 'out_of_scope' : 'no_match',
+        status: r.status === 'out_of_scope' || r.status === 'partial' ? r.status : 'no_match',
         candidates: CANDIDATES(r.candidates),
         at: new Date(r.at),
       }));

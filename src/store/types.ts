@@ -30,7 +30,8 @@ export interface UnansweredEntry {
   /** Normalised (simplified) question, used for grouping. */
   normalized: string;
   town: string | null;
-  status: 'no_match' | 'out_of_scope';
+  /** partial: the item is known but the part asked (tax rate, penalty …) is not in the knowledge. */
+  status: 'no_match' | 'out_of_scope' | 'partial';
   /** Top retrieval candidates with scores, best first. */
   candidates: { item: string; score: number }[];
   at: Date;

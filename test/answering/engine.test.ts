@@ -216,6 +216,16 @@ describe('answers', () => {
     expect((await ask('在镇上能办食品经营许可吗', '永安镇')).status).toBe('answered');
   });
 
+  it('knows the county\'s other townships by their bare names and says it has no list for them', async () => {
+    for (const [q, place] of [['官渡能办食品经营许可吗', '官渡镇'], ['我在达浒，营业执照在哪办', '达浒镇']] as const) {
+      const r = await ask(q, '永安镇');
+      expect(r.status, q).toBe('no_match');
+      expect(r.answer, q).toContain(`没有「${place}」的下放事项清单`);
+    }
+    // Everyday words that are also township names (小河乡) are not read as a place.
+    expect((await ask('小河边建房要审批吗', '永安镇')).answer).not.toContain('下放事项清单');
+  });
+
   it('says plainly when it does not know, logs the question and offers a human', async () => {
     const before = unanswered.entries.length;
     const r = await ask('办护照要什么材料');
@@ -224,6 +234,14 @@ describe('answers', () => {
     expect(r.answer).toContain('人工');
     expect(unanswered.entries.length).toBe(before + 1);
     expect(unanswered.entries.at(-1)).toMatchObject({ question: '办护照要什么材料', status: 'no_match' });
+  });
+
+  it('logs a question whose asked part the knowledge lacks as partial, so maintainers see what to add', async () => {
+    const before = unanswered.entries.length;
+    const r = await ask('食品经营许可要交多少税');
+    expect(r.status).toBe('partial');
+    expect(unanswered.entries.length).toBe(before + 1);
+    expect(unanswered.entries.at(-1)).toMatchObject({ question: '食品经营许可要交多少税', status: 'partial' });
   });
 
   it('declines out-of-scope questions and instruction tampering politely', async () => {
