@@ -11,7 +11,7 @@ import { maskPersonalData } from '../privacy/pii.ts';
 import { addressKey, type Address } from '../core/messages.ts';
 import type { OutboxEntry } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
-import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
+import { FIELD_LABELS, markDone, missingFields, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
 import { briefAnswer, detailText, GREETING, handoffNote, handoffText, myTicketsText, openListText } from './messages.ts';
 import { isOpen, type Actor } from './model.ts';
 import { createRouting, type Routing, type RoutingConfig } from './routing.ts';
@@ -167,9 +167,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
   /** 确认, or 「交给办事员」 (handoff): the ticket from what was filled so far. */
   async function confirm(state: DialogState, handoff = false): Promise<OutgoingReply[]> {
     const f = state.fields;
-    const missing = handoff
-      ? (['company', 'contact', 'phone'] as const).filter((k) => !f[k]).map((k) => ({ company: '企业名称', contact: '联系人', phone: '手机' })[k])
-      : [];
+    const missing = handoff ? missingFields(state).map((k) => FIELD_LABELS[k]) : [];
     const note = missing.length ? handoffNote(missing) : null;
     const items = state.items.map((name) => ({ name, promisedLimit: catalogue.item(name)?.promised_limit ?? null }));
     const requester = personOf(state.requesterId, state.channel);

@@ -112,7 +112,7 @@ const EDIT_ALIASES: Record<string, Field> = {
   已备材料: 'materials',
 };
 
-const FIELD_LABELS: Record<Field, string> = {
+export const FIELD_LABELS: Record<Field, string> = {
   items: '事项',
   town: '镇（街道）',
   company: '企业名称',
@@ -146,6 +146,16 @@ export function startDialog(init: DialogInit): { state: DialogState; text: strin
   if (state.items.length) head.push(`事项：${state.items.join('、')}${state.town ? `（${state.town}）` : ''}`);
   head.push('需要几项信息，一次问一项，回复「取消」可随时退出。');
   return { state, text: `${head.join('\n')}\n\n${question(state.step, state)}` };
+}
+
+/** The fields not answered yet, in order (「无」 is an answer). */
+export function missingFields(s: DialogState): Field[] {
+  const f = s.fields;
+  return FIELDS.filter((k) => {
+    if (k === 'items') return s.items.length === 0;
+    if (k === 'town') return !s.town;
+    return f[k] === undefined;
+  });
 }
 
 /** The first unset field, or confirm. */
@@ -502,7 +512,7 @@ export function stepDialog(state: DialogState, rawText: string, env: DialogEnv):
   }
 
   // 确认 before everything is filled: say what is still missing (never a field value).
-  if (CONFIRM.test(text)) return ask(state, `还没填完，还差「${fieldLabel(state.step)}」等几项。\n${question(state.step, state)}`);
+  if (CONFIRM.test(text)) return ask(state, `还没填完，还差${missingFields(state).length}项，填完会请您核对再确认。\n${question(state.step, state)}`);
 
   // A town named at a field step (the bot asked 哪个镇 while answering a question) is the town.
   if (state.step !== 'items') {
@@ -529,8 +539,8 @@ function askedAQuestion(state: DialogState, rawText: string, env: DialogEnv): Di
   const brief = env.brief?.(rawText, state) ?? null;
   const waiting =
     state.step === 'confirm'
-      ? '代办登记还差您确认：无误请回复「确认」，不办了回复「取消」。'
-      : `（代办登记正在等您回复「${fieldLabel(state.step)}」，这句没有当作${fieldLabel(state.step)}记下；不办了回复「取消」。）\n${question(state.step, state)}`;
+      ? '（代办登记还差您确认：无误请回复「确认」，不办了回复「取消」。）'
+      : `（代办登记还在进行，这句没有当作${fieldLabel(state.step)}记下。继续请回复：）\n${question(state.step, state)}\n不办了回复「取消」。`;
   if (brief) return ask(state, `${brief}\n\n${waiting}`);
   return ask(state, `这句像是一个问题，我先不记。想问办理的事，可以办完登记再问，或回复「人工」。\n${waiting}`);
 }

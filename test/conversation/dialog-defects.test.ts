@@ -168,8 +168,10 @@ describe.each(all)('ticket dialog defects through app.handle ($name)', (backend)
     // Hand over: what was filled goes to the clerk as a ticket to complete.
     const handed = text(await w.zhang('交给办事员'));
     expect(handed).toMatch(/#\d+/);
+    expect(handed).toContain('还没填的统一社会信用代码、联系人、手机、已备材料');
     const [t] = await w.core.store.tickets.list();
-    expect(t).toMatchObject({ companyName: '张记餐馆', town: '永安镇' });
+    expect(t).toMatchObject({ companyName: '张记餐馆', town: '永安镇', phone: '' });
+    expect(t!.preparedMaterials).toContain('未填');
     expect(text(await w.zhang('张三'))).not.toContain('统一社会信用代码'); // the dialog is over
   });
 
