@@ -272,9 +272,11 @@ export class Decider {
     let unheld = unheldAspect(query);
     // Reports and complaints are not formalities; things no item covers are not the item they sound like.
     if (isComplaint(query)) return this.result('no_match', town, [], replies.unheldOnly('举报投诉的受理'), { unheld: '举报投诉' });
-    const uncovered = notCovered(query);
-    // A term this knowledge does have an item for (another county's catalogue may hold 消防 or 户籍) is not declined.
-    if (uncovered && !this.s.matcher.keys.some((keys) => keys.some((key) => compact(key).includes(uncovered)))) return this.result('no_match', town, [], replies.noMatch(), { unheld: uncovered });
+    const uncovered = notCovered(query, k.notHeld);
+    // A term this knowledge does have an item for is not declined (the checker warns about such a row).
+    if (uncovered && !this.s.matcher.keys.some((keys) => keys.some((key) => compact(key).includes(compact(uncovered.说法))))) {
+      return this.result('no_match', town, [], replies.notHeld(uncovered), { unheld: uncovered.说明 || uncovered.说法 });
+    }
 
     // A scenario named together with other items: the bundle plus those items.
     const withExtras = u.scenarioWithExtras(query);
