@@ -246,8 +246,8 @@ const TOWN_FILLERS_HEAD = /^(我们?|我家|我的店|店|公司)?(就?在|是|�
 const TOWN_FILLERS_TAIL = /(的|吧|啊|呀|哈|这边|那边|办理?|这里|那里)+$/;
 
 /**
- * The town a short message names and nothing else (「永安」「在永安镇」「永安镇的」),
- * or null. The resolver may find a town inside any text (「浏阳市永安镇张记餐馆」):
+ * The town a short message names and nothing else (「甲镇」「在甲镇」「甲镇的」),
+ * or null. The resolver may find a town inside any text (「某县甲镇张记餐馆」):
  * what is left after the fillers must be the town's name or its start.
  */
 export function townIn(raw: string, env: DialogEnv): string | null {
