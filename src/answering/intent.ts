@@ -57,6 +57,7 @@ const UNHELD: [string, RegExp][] = [
   ['缴费基数和费率', /缴费基数|基数|费率|缴费比例|比例|承担多少|缴多少|交多少(钱)?社保|社保(交|缴)多少|每(个)?月(交|缴)多少|缴费档次/],
   ['面积、规模和距离标准', /多少平|面积标准|面积(有)?限制|限制面积|面积.{0,3}(规定|标准|多大)|拥有多少|能有多少|最大面积|规模.{0,4}(确定|标准|多大)|距离标准|多远|间距/],
   ['贷款额度和利率', /利率|利息|额度|贷多少|能贷/],
+  ['政策的最新变化和试点', /新规定|新政策|最新政策|最新规定|新政|试点|政策(变化|调整)/],
   ['政策历史', /哪(一)?年|什么时候开始|何时开始|啥时(候)?开始|从哪年|历史|以前是|最早/],
   ['投诉处理结果', /投诉结果|投诉了没|投诉没人管/],
   ['到账时间', /到账|多久到|几天到/],
@@ -84,20 +85,28 @@ export function unheldAspect(text: string, itemName?: string, itemKeys: string[]
 const NOT_FORMALITY = /举报|投诉|信访|上访|违建|违章建筑|曝光/;
 export const isComplaint = (text: string): boolean => NOT_FORMALITY.test(compact(text));
 
-/** Things people ask about that no item here covers, though they sound like one (网约车 for 营运证). */
-const NOT_COVERED = /网约车|滴滴|出租车|资格证|驾驶证|驾照|行驶证|户口|户籍|居住证|身份证办理|加油站|成品油|社会组织|社团|民办非企业|药师|教师资格|护照|签证|通行证|结婚证|离婚|出生(医学)?证明|资格认证|作业证|复审|分割|房产证|房屋过户|房子过户|过户|继承|后置许可|消防(验收|审批|许可|备案|检查|设计)|出版物|文化经营许可|网络文化|特种行业|旅馆业|医疗器械|医疗机构|诊所|毕业证|学位|职称|公积金/;
 /** Personal documents asked about as the papers an application needs (「生二胎要结婚证吗」), not as a formality. */
 const AS_MATERIAL = /(要|需要|带|提供|交|用)(不要)?(结婚证|身份证|户口本|户口簿|离婚证)|(结婚证|身份证|户口本|户口簿|离婚证)(要|需要|带)(吗|不|么)/;
 /** A business licence handed to someone else is a change of its operator (变更), not a property transfer. */
 const LICENCE_TRANSFER = /(营业执照|执照|个体户|个体工商户|店铺|门店).{0,6}(过户|转让|转给)|(过户|转让|转给).{0,6}(营业执照|执照|个体户)/;
-export const notCovered = (text: string): string | null => {
+
+/**
+ * The longest of the knowledge's not-held terms (not_held.csv: 户口, 网约车 …) the question names, or null.
+ * A personal document asked as an application's paper, and a licence "过户" (a change of operator), do not count.
+ */
+export function notCovered<T extends { 说法: string }>(text: string, terms: readonly T[]): T | null {
   const c = compact(text);
-  const m = NOT_COVERED.exec(c)?.[0] ?? null;
-  if (!m) return null;
-  if (/结婚证|离婚|户口|身份证/.test(m) && AS_MATERIAL.test(c)) return null;
-  if (/过户/.test(m) && LICENCE_TRANSFER.test(c)) return null;
-  return m;
-};
+  let best: T | null = null;
+  for (const t of terms) {
+    const key = compact(t.说法);
+    if (key && c.includes(key) && (!best || key.length > compact(best.说法).length)) best = t;
+  }
+  if (!best) return null;
+  const key = compact(best.说法);
+  if (/结婚证|离婚|户口|身份证/.test(key) && AS_MATERIAL.test(c)) return null;
+  if (/过户|转让/.test(key) && LICENCE_TRANSFER.test(c)) return null;
+  return best;
+}
 
 /** Provinces and other regions outside this knowledge (the county's own province is checked by the caller). */
 const REGION = /(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|广东|广西|海南|四川|贵州|云南|陕西|甘肃|青海|内蒙古|西藏|宁夏|新疆|深圳|广州|杭州|南京|武汉|成都|济南|郑州|合肥|南昌)(省|市|自治区)?/;

@@ -45,6 +45,17 @@ export class Replies {
     ].join('\n');
   }
 
+  /** Something the knowledge lists as not held here (not_held.csv), with where such things are done when it says. */
+  notHeld(row: { 说法: string; 说明: string; 去向: string }): string {
+    return [
+      `抱歉，知识库里没有「${row.说明 || row.说法}」的办理信息，我不能乱说。`,
+      row.去向 ? `这类事项一般由${row.去向}办理，具体请向他们咨询。` : '',
+      this.hotline ? `也可以拨打 ${this.hotline} 政务服务便民热线，或回复「人工」请工作人员联系您。` : '也可以回复「人工」，请工作人员联系您。',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  }
+
   /** The question names something like an item the knowledge does not have (食品生产许可 vs 食品经营许可). */
   nearName(asked: string, have: Item): string {
     return [

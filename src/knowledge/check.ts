@@ -263,6 +263,14 @@ export function crossCheck(k: Knowledge): Problem[] {
     }
   }
 
+  // Not-held terms: one that is part of an item's name, alias or synonym never takes effect (the item is answered).
+  const itemWords = [...k.items.flatMap((i) => [i.name, ...i.aliases]), ...k.synonyms.map((s) => s.说法)].map(compact);
+  for (const row of k.notHeld) {
+    const key = compact(row.说法);
+    const clash = itemWords.find((w) => w.includes(key));
+    if (clash) warn(row.origin, '说法', `「${row.说法}」出现在事项名称或说法「${clash}」里，问到时仍按事项回答，这一行不会生效`, '删除这一行，或写得更具体');
+  }
+
   // Evaluation sets: items and towns known.
   for (const cases of k.eval.values()) {
     for (const c of cases) {

@@ -13,6 +13,9 @@ import {
   DEVOLUTION_MODES,
   LIST_OPTIONAL_COLUMNS,
   SYNONYM_COLUMNS,
+  NOT_HELD_COLUMNS,
+  notHeldRowSchema,
+  type NotHeldRow,
   type DevolutionMode,
   departmentsSchema,
   evalFileSchema,
@@ -84,6 +87,8 @@ export interface Knowledge {
   scenarios: Scenario[];
   scenarioOrigins: Map<string, Origin>;
   synonyms: (SynonymRow & { origin: Origin })[];
+  /** Things asked about that no item covers (not_held.csv), declined with where they are done. */
+  notHeld: (NotHeldRow & { origin: Origin })[];
   eval: Map<string, (EvalCase & { origin: Origin })[]>;
 }
 
@@ -133,7 +138,7 @@ function readYaml<S extends z.ZodType>(
 
 /** Every file that feeds the index (eval sets excluded), sorted. */
 export function knowledgeFiles(dir: string): string[] {
-  const top = ['regions.yaml', 'departments.yaml', 'scenarios.yaml', 'synonyms.csv']
+  const top = ['regions.yaml', 'departments.yaml', 'scenarios.yaml', 'synonyms.csv', 'not_held.csv']
     .map((n) => path.join(dir, n))
     .filter((f) => fs.existsSync(f));
   return [
@@ -306,6 +311,23 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
     }
   }
 
+  // not_held.csv
+  const notHeld: Knowledge['notHeld'] = [];
+  const notHeldFile = path.join(dir, 'not_held.csv');
+  if (fs.existsSync(notHeldFile)) {
+    const records = readCsv('not_held.csv', fs.readFileSync(notHeldFile, 'utf8'), { required: NOT_HELD_COLUMNS.slice(0, 1), optional: NOT_HELD_COLUMNS.slice(1) }, problems);
+    for (const rec of records ?? []) {
+      const parsed = notHeldRowSchema.safeParse(simplifyDeep(rec.values), { reportInput: true });
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          problems.push({ file: 'not_held.csv', line: rec.line, field: String(issue.path[0] ?? ''), message: describe(issue), severity: 'error' });
+        }
+        continue;
+      }
+      notHeld.push({ ...parsed.data, origin: { file: 'not_held.csv', line: rec.line } });
+    }
+  }
+
   // eval/*.yaml (checked like everything else, but not part of the index hash)
   const evalSets = new Map<string, (EvalCase & { origin: Origin })[]>();
   for (const file of listFiles(path.join(dir, 'eval'), '.yaml')) {
@@ -334,6 +356,7 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
     scenarios,
     scenarioOrigins,
     synonyms,
+    notHeld,
     eval: evalSets,
   };
   if (!itemsOk) {

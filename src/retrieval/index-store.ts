@@ -41,7 +41,9 @@ export interface ItemChanges {
 }
 
 /** Knowledge as stored in the index folder (Maps become arrays). */
-type Snapshot = Omit<Knowledge, 'itemOrigins' | 'lists' | 'inactive' | 'listFiles' | 'scenarioOrigins' | 'eval'> & {
+type Snapshot = Omit<Knowledge, 'itemOrigins' | 'lists' | 'inactive' | 'listFiles' | 'scenarioOrigins' | 'eval' | 'notHeld'> & {
+  /** Absent in indexes built before not_held.csv existed. */
+  notHeld?: Knowledge['notHeld'];
   lists: [string, Knowledge['lists'] extends Map<string, infer V> ? V : never][];
   inactive?: [string, Knowledge['inactive'] extends Map<string, infer V> ? V : never][];
 };
@@ -57,12 +59,14 @@ const toSnapshot = (k: Knowledge): Snapshot => ({
   guides: k.guides,
   scenarios: k.scenarios,
   synonyms: k.synonyms,
+  notHeld: k.notHeld,
 });
 
 const fromSnapshot = (s: Snapshot): Knowledge => ({
   ...s,
   lists: new Map(s.lists),
   inactive: new Map(s.inactive ?? []),
+  notHeld: s.notHeld ?? [],
   listFiles: new Map(),
   itemOrigins: new Map(),
   scenarioOrigins: new Map(),

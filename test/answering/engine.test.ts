@@ -230,7 +230,7 @@ describe('answers', () => {
     const before = unanswered.entries.length;
     const r = await ask('办护照要什么材料');
     expect(r.status).toBe('no_match');
-    expect(r.answer).toContain('没有找到');
+    expect(r.answer).toContain('知识库里没有');
     expect(r.answer).toContain('人工');
     expect(unanswered.entries.length).toBe(before + 1);
     expect(unanswered.entries.at(-1)).toMatchObject({ question: '办护照要什么材料', status: 'no_match' });
@@ -242,6 +242,23 @@ describe('answers', () => {
     expect(r.status).toBe('partial');
     expect(unanswered.entries.length).toBe(before + 1);
     expect(unanswered.entries.at(-1)).toMatchObject({ question: '食品经营许可要交多少税', status: 'partial' });
+  });
+
+  it('declines what the knowledge lists as not held, saying where such things are done, never with a nearby card', async () => {
+    const r = await ask('户口迁移要什么材料', '永安镇');
+    expect(r.status).toBe('no_match');
+    expect(r.answer).toContain('没有「户口（户籍）办理」的办理信息');
+    expect(r.answer).toContain('公安派出所户籍窗口');
+    expect(r.answer).not.toContain('✅');
+    const fire = await ask('单位没有消防验收能申报开业吗');
+    expect(fire.status).toBe('no_match');
+    expect(fire.answer).toContain('消防');
+    // A document asked as an application's paper is not the document's own formality.
+    const birth = await ask('夫妻生二胎一定要結婚證嗎');
+    expect([birth.status, birth.matches[0]?.item]).toEqual(['answered', '生育登记']);
+    expect(birth.answer).toContain('结婚证');
+    // Handing a licence to someone else is a change of its operator.
+    expect((await ask('个体营业执照能否过户给别人', '永安镇')).matches[0]?.item).toBe('个体工商户变更登记');
   });
 
   it('declines out-of-scope questions and instruction tampering politely', async () => {
