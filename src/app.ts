@@ -31,6 +31,7 @@ import type { Logger } from './log.ts';
 import { maskPersonalData } from './privacy/pii.ts';
 import type { BindingRepo, SeenRepo } from './store/types.ts';
 import { parseDialogState, question as dialogQuestion, type DialogState } from './tickets/dialog.ts';
+import { humanDuringDialog } from './tickets/messages.ts';
 import { isOpen, type Ticket, type TicketEvent } from './tickets/model.ts';
 import { toSimplified } from './text/normalize.ts';
 import type { Dispatcher } from './notify/dispatcher.ts';
@@ -42,7 +43,7 @@ export type AppConfig = GateConfig & Pick<Config, 'botName' | 'staffIds' | 'staf
 
 /** The ticket tables the routes read (and, until the ticket service lands, write a requester's notes to). */
 export interface TicketReader {
-  dialogs: { get(requesterId: string): Promise<{ state: unknown; updatedAt: Date } | undefined> };
+  dialogs: { get(requesterId: string, channel?: string): Promise<{ state: unknown; updatedAt: Date } | undefined> };
   tickets: {
     listByRequester(requester: Address | string): Promise<Ticket[]>;
     get(ref: number | string): Promise<Ticket | undefined>;
@@ -234,9 +235,9 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   // ---- the conversation's state ---------------------------------------------------
 
-  async function activeDialog(personId: string, now: number): Promise<DialogState | null> {
+  async function activeDialog(personId: string, channel: string, now: number): Promise<DialogState | null> {
     if (!reader) return null;
-    const row = await reader.dialogs.get(personId);
+    const row = await reader.dialogs.get(personId, channel);
     if (!row || now - row.updatedAt.getTime() > TTL.dialogMs) return null;
     const state = parseDialogState(row.state);
     return state && state.step !== 'done' ? state : null;
@@ -370,14 +371,17 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     if (t.record.humanAskedAt !== null && t.now - t.record.humanAskedAt < TTL.humanRepeatMs) {
       return [replyTo(m, T.HUMAN_ALREADY_REQUESTED + reminder)];
     }
-    const targets = config.staffRooms.length || config.staffIds.length ? staffAddresses(m.chat.channel, t.town ?? t.dialog?.town ?? null) : [];
-    if (!targets.length) return [replyTo(m, T.humanUnavailable(contactFor(t.town)) + reminder)];
+    // In a registration dialog the town is the dialog's: its own centre, not the county's.
+    const town = t.town ?? t.dialog?.town ?? null;
+    const targets = config.staffRooms.length || config.staffIds.length ? staffAddresses(m.chat.channel, town) : [];
+    if (!targets.length) return [replyTo(m, T.humanUnavailable(contactFor(town)) + reminder)];
     t.record.humanAskedAt = t.now;
     const where = m.chat.kind === 'group' ? `群「${m.chatName ?? m.chat.id}」` : '私聊';
     const about = t.dialog?.items.length ? t.dialog.items.join('、') : t.record.topic ? t.record.topic.items.join('、') : null;
     const note = maskPersonalData(T.humanForStaff(m.sender.name, where, about));
     logger.info({ chat: m.chat.id, sender: m.sender.id, town: t.town }, 'human requested');
-    return [replyTo(m, T.humanRequested(contactFor(t.town)) + reminder), ...targets.map((to) => ({ to, text: note }))];
+    const told = t.dialog ? humanDuringDialog(contactFor(town)) : T.humanRequested(contactFor(town));
+    return [replyTo(m, told + reminder), ...targets.map((to) => ({ to, text: note }))];
   }
 
   async function myTickets(t: Turn): Promise<Outbound[]> {
@@ -611,7 +615,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     const now = clock();
     const chatId = raw.chat.kind === 'group' ? raw.chat.id : undefined;
     const staff = isStaff(raw.sender.id, chatId, raw.chat.kind === 'group' ? raw.chat : undefined) || raw.context?.isStaff === true;
-    const dialog = raw.chat.kind === 'direct' ? await activeDialog(raw.sender.id, now) : null;
+    const dialog = raw.chat.kind === 'direct' ? await activeDialog(raw.sender.id, raw.sender.channel, now) : null;
     const tickets = reader && raw.chat.kind === 'direct' ? await reader.tickets.listByRequester({ channel: raw.sender.channel, kind: 'direct', id: raw.sender.id }) : [];
     // People answering a dialog or talking with their clerk are paced by people: a larger allowance.
     const paced =

@@ -281,11 +281,20 @@ export class Decider {
     // A scenario named together with other items: the bundle plus those items.
     const withExtras = u.scenarioWithExtras(query);
     if (withExtras) {
-      const items = [...withExtras.scenario.items.map((n) => u.index.item(n)).filter((i): i is Item => !!i), ...withExtras.extras.map((id) => k.items[id]!)];
+      const bundle = withExtras.scenario.items.map((n) => u.index.item(n)).filter((i): i is Item => !!i);
+      const extras = withExtras.extras.map((id) => k.items[id]!);
+      const topic = this.topicOf([...extras, ...bundle], town, aspect);
+      // A licence asked about for a shop (「小卖部要办食品卫生许可证吗」「开饭店的卫生许可证去哪办」) is the question:
+      // it leads, with its own status, and the shop's usual bundle follows. 「要办哪些证」 asks for the bundle first.
+      if (!u.asksWhichFormalities(query)) {
+        const first = this.card(extras[0]!, town, raw);
+        const heading = `您问的事项，以及「${withExtras.scenario.name}」一般还要办的${town ? `（按${town.name}）` : ''}：`;
+        return this.result(first.status, town, [...extras, ...bundle].map((i) => this.match(i, town, 1)), { answer: replies.several([...extras, ...bundle], town, heading), followups: first.composed.followups }, { topic });
+      }
       const heading = `「${withExtras.scenario.name}」一般要办的事项，加上您问的事项${town ? `（按${town.name}）` : ''}：`;
-      return this.result('scenario', town, items.map((i) => this.match(i, town, 1)), replies.several(items, town, heading), {
+      return this.result('scenario', town, [...bundle, ...extras].map((i) => this.match(i, town, 1)), replies.several([...bundle, ...extras], town, heading), {
         scenario: withExtras.scenario.name,
-        topic: this.topicOf(items, town, aspect),
+        topic,
       });
     }
     // A scenario (一件事) named in the question.
@@ -333,6 +342,16 @@ export class Decider {
         top = { ...top, id, item: v };
         const rest = cands.filter((c) => c.item !== v && c !== cands[0]);
         cands.splice(0, cands.length, top, cands[0]!, ...rest);
+      }
+    }
+    // The asker's own kind of business (「个体户雇员工要不要买社保」) is who asks, not what is asked: with no
+    // registration word, another item named outright is the question.
+    if (top && actionOfItem(top.item.name) === '设立' && !action && !/执照|注册|登记|设立|开办|成立/.test(compact(query))) {
+      const other = cands.find((c) => c !== top && c.confidence >= NAMED_OUTRIGHT && actionOfItem(c.item.name) === null);
+      if (other) {
+        cands.splice(cands.indexOf(other), 1);
+        cands.unshift(other);
+        top = other;
       }
     }
     const matches = cands.slice(0, 5).map((c) => this.match(c.item, town, c.confidence));

@@ -272,6 +272,12 @@ export class Understander {
     return extras.length ? { scenario: exact.value, extras } : null;
   }
 
+  /** The question asks which formalities a goal needs (要办哪些证, 办什么手续), not about one named licence. */
+  asksWhichFormalities(text: string): boolean {
+    // 「…卫生许可证去哪办要什么手续」 asks the steps of that licence; 「要办哪些证」 asks for the bundle.
+    return /(哪些|什么|啥|些啥|么子|几个|哪几个)(证|许可|审批)|(要|需要|得|该)(办|申请)(哪些|什么|啥|些啥|么子)(?!手续)/.test(compact(text));
+  }
+
   isHelp(text: string): boolean {
     return HELP.test(compact(text) || text.trim());
   }

@@ -92,17 +92,28 @@ export function createUnansweredRepo(db: Kysely<Database>): UnansweredRepo {
   };
 }
 
-/** Dialog state per requester, stored as JSON; the dialog module validates it. */
+/**
+ * Dialog state per requester — per (channel, person id): the same id on two
+ * channels is two people — stored as JSON; the dialog module validates it.
+ * `channel` defaults to Wechaty (the only channel before channels existed).
+ */
 export interface DialogRepo {
-  get(requesterId: string): Promise<{ state: unknown; updatedAt: Date } | undefined>;
-  save(requesterId: string, state: unknown, now?: Date): Promise<void>;
-  clear(requesterId: string): Promise<void>;
+  get(requesterId: string, channel?: string): Promise<{ state: unknown; updatedAt: Date } | undefined>;
+  save(requesterId: string, state: unknown, now?: Date, channel?: string): Promise<void>;
+  clear(requesterId: string, channel?: string): Promise<void>;
 }
+
+const WECHATY = 'wechaty';
 
 export function createDialogRepo(db: Kysely<Database>, clock: () => Date): DialogRepo {
   return {
-    async get(requesterId) {
-      const row = await db.selectFrom('dialogs').selectAll().where('requester_id', '=', requesterId).executeTakeFirst();
+    async get(requesterId, channel = WECHATY) {
+      const row = await db
+        .selectFrom('dialogs')
+        .selectAll()
+        .where('channel', '=', channel)
+        .where('requester_id', '=', requesterId)
+        .executeTakeFirst();
       if (!row) return undefined;
       let state: unknown;
       try {
@@ -112,23 +123,25 @@ export function createDialogRepo(db: Kysely<Database>, clock: () => Date): Dialo
       }
       return { state, updatedAt: new Date(row.updated_at) };
     },
-    async save(requesterId, state, now = clock()) {
+    async save(requesterId, state, now = clock(), channel = WECHATY) {
       const json = JSON.stringify(state);
       const at = iso(now);
       await db
         .insertInto('dialogs')
-        .values({ requester_id: requesterId, state: json, updated_at: at })
-        .onConflict((oc) => oc.column('requester_id').doUpdateSet({ state: json, updated_at: at }))
+        .values({ channel, requester_id: requesterId, state: json, updated_at: at })
+        .onConflict((oc) => oc.columns(['channel', 'requester_id']).doUpdateSet({ state: json, updated_at: at }))
         .execute();
     },
-    async clear(requesterId) {
-      await db.deleteFrom('dialogs').where('requester_id', '=', requesterId).execute();
+    async clear(requesterId, channel = WECHATY) {
+      await db.deleteFrom('dialogs').where('channel', '=', channel).where('requester_id', '=', requesterId).execute();
     },
   };
 }
 
 export interface PendingRequest {
   id: number;
+  /** The requester's channel; default Wechaty. */
+  channel?: string;
   requesterId: string;
   requesterName: string;
   items: string[];
@@ -141,8 +154,8 @@ export interface PendingRequest {
 /** Requests made in a group, waiting for the requester to open the private chat. */
 export interface PendingRepo {
   add(p: Omit<PendingRequest, 'id' | 'at'>, now?: Date): Promise<void>;
-  /** The latest unconsumed request of this person (newer than maxAgeMs, if given). */
-  peek(requesterId: string, maxAgeMs?: number, now?: Date): Promise<PendingRequest | undefined>;
+  /** The latest unconsumed request of this person on this channel (default Wechaty; newer than maxAgeMs, if given). */
+  peek(requesterId: string, maxAgeMs?: number, now?: Date, channel?: string): Promise<PendingRequest | undefined>;
   consume(id: number, now?: Date): Promise<void>;
 }
 
@@ -152,6 +165,7 @@ export function createPendingRepo(db: Kysely<Database>, clock: () => Date): Pend
       await db
         .insertInto('pending_requests')
         .values({
+          channel: p.channel ?? WECHATY,
           requester_id: p.requesterId,
           requester_name: p.requesterName,
           items: JSON.stringify(p.items),
@@ -163,10 +177,11 @@ export function createPendingRepo(db: Kysely<Database>, clock: () => Date): Pend
         })
         .execute();
     },
-    async peek(requesterId, maxAgeMs, now = clock()) {
+    async peek(requesterId, maxAgeMs, now = clock(), channel = WECHATY) {
       let q = db
         .selectFrom('pending_requests')
         .selectAll()
+        .where('channel', '=', channel)
         .where('requester_id', '=', requesterId)
         .where('consumed_at', 'is', null);
       if (maxAgeMs !== undefined) q = q.where('at', '>=', iso(now.getTime() - maxAgeMs));
@@ -181,6 +196,7 @@ export function createPendingRepo(db: Kysely<Database>, clock: () => Date): Pend
       }
       return {
         id: row.id,
+        channel: row.channel,
         requesterId: row.requester_id,
         requesterName: row.requester_name,
         items,

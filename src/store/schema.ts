@@ -54,6 +54,7 @@ export interface TicketEventsTable {
 }
 
 export interface DialogsTable {
+  channel: string;
   requester_id: string;
   state: string;
   updated_at: string;
@@ -69,6 +70,7 @@ export interface RatingsTable {
 
 export interface PendingRequestsTable {
   id: Generated<number>;
+  channel: Generated<string>;
   requester_id: string;
   requester_name: string;
   items: string;

@@ -11,8 +11,8 @@ import { maskPersonalData } from '../privacy/pii.ts';
 import { addressKey, type Address } from '../core/messages.ts';
 import type { OutboxEntry } from '../notify/outbox.ts';
 import type { Store } from '../store/index.ts';
-import { markDone, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
-import { detailText, GREETING, myTicketsText, openListText } from './messages.ts';
+import { FIELD_LABELS, markDone, missingFields, parseDialogState, startDialog, stepDialog, type DialogEnv, type DialogState } from './dialog.ts';
+import { briefAnswer, detailText, GREETING, handoffNote, handoffText, myTicketsText, openListText } from './messages.ts';
 import { isOpen, type Actor } from './model.ts';
 import { createRouting, type Routing, type RoutingConfig } from './routing.ts';
 import { createTicketService, type ServiceActor, type TicketService } from './service.ts';
@@ -98,7 +98,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       return null;
     });
   const resolveItems = deps.resolveItems ?? ((text: string) => (catalogue.item(text.trim()) ? [catalogue.item(text.trim())!.name] : []));
-  const env: DialogEnv = { resolveTown, resolveItems };
+  const env: DialogEnv = { resolveTown, resolveItems, brief: (text, d) => briefAnswer(catalogue, d, text) };
 
   const routing = deps.routing ?? createRouting(config);
   const service = deps.service ?? createTicketService({ catalogue, routing, clock, logger: log, enqueue: false });
@@ -132,8 +132,9 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     ...(msg.chatType === 'group' ? { mention: { id: msg.senderId, name: msg.senderName } } : {}),
   });
 
-  async function activeDialog(requesterId: string, now: Date): Promise<DialogState | null> {
-    const row = await store.dialogs.get(requesterId);
+  /** The person's dialog on their channel (the same id on another channel is another person). */
+  async function activeDialog(requesterId: string, now: Date, channel = 'wechaty'): Promise<DialogState | null> {
+    const row = await store.dialogs.get(requesterId, channel);
     if (!row) return null;
     if (now.getTime() - row.updatedAt.getTime() > dialogTtl) return null;
     return parseDialogState(row.state);
@@ -156,15 +157,18 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       fromChat: req.fromChat ?? null,
       now,
     });
-    await store.dialogs.save(requester.id, state, now);
+    await store.dialogs.save(requester.id, state, now, requester.channel ?? 'wechaty');
     log.info({ event: 'dialog_started', requester: requester.id, items: req.items, town: req.town }, 'proxy dialog started');
     return text;
   }
 
   // ---- requester side --------------------------------------------------------
 
-  async function confirm(state: DialogState): Promise<OutgoingReply[]> {
+  /** 确认, or 「交给办事员」 (handoff): the ticket from what was filled so far. */
+  async function confirm(state: DialogState, handoff = false): Promise<OutgoingReply[]> {
     const f = state.fields;
+    const missing = handoff ? missingFields(state).map((k) => FIELD_LABELS[k]) : [];
+    const note = missing.length ? handoffNote(missing) : null;
     const items = state.items.map((name) => ({ name, promisedLimit: catalogue.item(name)?.promised_limit ?? null }));
     const requester = personOf(state.requesterId, state.channel);
     // The ticket, its notices and the finished dialog commit together.
@@ -175,11 +179,11 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
           requesterId: state.requesterId,
           requester,
           requesterName: state.requesterName,
-          companyName: f.company ?? '',
+          companyName: f.company ?? (handoff ? '（待补全）' : ''),
           creditCode: f.creditCode ?? null,
-          contactName: f.contact ?? '',
+          contactName: f.contact ?? (handoff ? state.requesterName : ''),
           phone: f.phone ?? '',
-          preparedMaterials: f.materials ?? null,
+          preparedMaterials: note ? [f.materials, note].filter(Boolean).join(' ') : (f.materials ?? null),
           town: state.town,
           scenario: state.scenario,
           fromChat: state.fromChat,
@@ -188,22 +192,28 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
         items,
         { id: state.requesterId, name: state.requesterName, address: requester },
       );
-      await tx.dialogs.save(state.requesterId, markDone(state, created.ticket.id), clock());
+      await tx.dialogs.save(state.requesterId, markDone(state, created.ticket.id), clock(), requester.channel);
       return created;
     });
     if (!r.created) return [{ channel: requester.channel, chatId: state.requesterId, chatType: 'private', text: r.reply }];
-    return replies(r.messages);
+    if (!handoff) return replies(r.messages);
+    log.info({ event: 'dialog_handed_off', requester: state.requesterId, ticket: r.ticket.number, missing }, 'unfinished dialog handed to a clerk');
+    return [
+      ...replies(r.messages),
+      { channel: requester.channel, chatId: state.requesterId, chatType: 'private', text: handoffText(r.ticket.id, missing) },
+    ];
   }
 
   async function dialogStep(msg: IncomingMessage, state: DialogState): Promise<OutgoingReply[]> {
     const outcome = stepDialog(state, msg.text, env);
     if (outcome.kind === 'cancelled') {
-      await store.dialogs.clear(msg.senderId);
+      await store.dialogs.clear(msg.senderId, channelOf(msg));
       log.info({ event: 'dialog_cancelled', requester: msg.senderId, step: state.step }, 'proxy dialog cancelled');
       return [reply(msg, outcome.text)];
     }
     if (outcome.kind === 'confirm') return confirm(outcome.state);
-    await store.dialogs.save(msg.senderId, outcome.state);
+    if (outcome.kind === 'handoff') return confirm(outcome.state, true);
+    await store.dialogs.save(msg.senderId, outcome.state, undefined, channelOf(msg));
     return [reply(msg, outcome.text)];
   }
 
@@ -307,7 +317,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     store,
 
     async inConversation(personId, channel) {
-      if (await activeDialog(personId, clock())) return true;
+      if (await activeDialog(personId, clock(), channel ?? 'wechaty')) return true;
       return (await store.tickets.listByRequester(personOf(personId, channel))).some((t) => isOpen(t.status) && t.conversationHeld && !!t.assigneeId);
     },
 
@@ -331,7 +341,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       if (cancel) return cancelOwn(msg, cancel[2]!);
 
       const now = clock();
-      const dialog = await activeDialog(msg.senderId, now);
+      const dialog = await activeDialog(msg.senderId, now, channelOf(msg));
       if (dialog && dialog.step !== 'done') {
         if (MY_TICKETS.test(text)) return desk.myTickets(msg);
         // A new request mid-dialog is the assistant's to route (startRequest restarts the dialog).
@@ -360,6 +370,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       if (msg.chatType === 'group') {
         await store.pending.add(
           {
+            channel: channelOf(msg),
             requesterId: msg.senderId,
             requesterName: msg.senderName,
             items: req.items,
@@ -381,7 +392,7 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
       let { items, town } = req;
       let scenario = req.scenario ?? null;
       let fromChat: string | null = null;
-      const pending = await store.pending.peek(msg.senderId, pendingTtl, clock());
+      const pending = await store.pending.peek(msg.senderId, pendingTtl, clock(), channelOf(msg));
       if (pending && items.length === 0) {
         items = pending.items;
         town = town ?? pending.town;
@@ -406,9 +417,9 @@ export function createTicketDesk(deps: TicketDeskDeps): TicketDeskWithStore {
     async onFriend(contactId, name, channel) {
       const out: OutgoingReply[] = [{ ...(channel ? { channel } : {}), chatId: contactId, chatType: 'private', text: GREETING }];
       const now = clock();
-      const pending = await store.pending.peek(contactId, pendingTtl, now);
+      const pending = await store.pending.peek(contactId, pendingTtl, now, channel ?? 'wechaty');
       if (pending) {
-        const existing = await activeDialog(contactId, now);
+        const existing = await activeDialog(contactId, now, channel ?? 'wechaty');
         if (!existing || existing.step === 'done') {
           await store.pending.consume(pending.id, now);
           const text = await beginDialog({ id: contactId, name, ...(channel ? { channel } : {}) }, `dlg:${contactId}:pending-${pending.id}`, pending);

@@ -5,8 +5,11 @@
 // 统一社会信用代码 (或「无」) → 联系人 → 手机 → 已备材料 (或「无」) → summary
 // with 确认 / 修改 / 取消. One question at a time, but a message carrying
 // several recognisable fields ("某某餐饮店 91350100M000100Y43 张三 13812345678")
-// fills them all. 取消 works at every step. 修改 X jumps to one field and comes
-// back to the summary; 重填 starts the five fields again.
+// fills them all, labelled or not (「王记小吃店，联系人王五，手机137…」). 取消
+// works at every step. 修改 X asks X again and then comes back to where the
+// dialog was (the summary when it was complete); 重填 starts the five fields
+// again. A question, a command word or 确认 before the end is never stored as
+// a field; a bare town name at any step is taken as the town.
 import { z } from 'zod';
 import { creditCodeProblem, normalizeCode, normalizeMobile, toHalfWidth } from '../privacy/pii.ts';
 
@@ -50,6 +53,8 @@ export interface DialogEnv {
   resolveTown(text: string): string | null;
   /** Catalogue item names for what the user typed (empty: not recognised). */
   resolveItems(text: string): string[];
+  /** A short answer to a question typed at a field step (materials, time limit, fee, place), or null. */
+  brief?(text: string, state: DialogState): string | null;
 }
 
 export interface DialogInit {
@@ -68,11 +73,22 @@ export interface DialogInit {
 export type DialogOutcome =
   | { kind: 'ask'; state: DialogState; text: string }
   | { kind: 'confirm'; state: DialogState }
+  /** 「交给办事员」: the fields so far become a ticket that a clerk completes with the requester. */
+  | { kind: 'handoff'; state: DialogState }
   | { kind: 'cancelled'; text: string };
 
 const CANCEL = /^(取消|不办了|算了|退出|取消代办|不用了)$/;
 const CONFIRM = /^(确认|确定|确认无误|无误|是|是的|对|好|好的|提交|可以|ok|OK|Ok|yes)$/;
 const NONE = /^(无|没有|暂无|无代码|还没有|没|否|空|\/|-|—)$/;
+/** No licence yet, so no credit code. */
+const NO_LICENCE = /^(还?没有?(营业)?执照|无(营业)?执照|执照还没(办|下来)?|还没办执照)$/;
+/** 「我叫王五」「我是王五」: the contact. */
+const INTRO = /^(我叫|我是|本人|联系人是|姓名是)/;
+/** Hands the unfinished registration to a clerk. */
+const HANDOFF = /^(交给办事员|交给工作人员|转给办事员|让办事员联系我|让工作人员联系我|办事员联系我|交办事员)$/;
+/** Words that are commands or replies to the bot, never a company or a person's name. */
+const COMMAND_WORD =
+  /^(确认|确定|确认无误|无误|提交|是|是的|对|好|好的|可以|行|嗯|ok|yes|no|修改|改|重填|重新来|重新填|重来|从头|人工|转人工|真人|客服|代办|帮我代办|我要代办|进度|我的代办|查进度|帮助|菜单|你好|您好|在吗|谢谢|多谢|收到|知道了|继续|下一步|跳过|返回|不知道|不清楚)$/i;
 
 const EDIT_ALIASES: Record<string, Field> = {
   事项: 'items',
@@ -96,7 +112,7 @@ const EDIT_ALIASES: Record<string, Field> = {
   已备材料: 'materials',
 };
 
-const FIELD_LABELS: Record<Field, string> = {
+export const FIELD_LABELS: Record<Field, string> = {
   items: '事项',
   town: '镇（街道）',
   company: '企业名称',
@@ -130,6 +146,16 @@ export function startDialog(init: DialogInit): { state: DialogState; text: strin
   if (state.items.length) head.push(`事项：${state.items.join('、')}${state.town ? `（${state.town}）` : ''}`);
   head.push('需要几项信息，一次问一项，回复「取消」可随时退出。');
   return { state, text: `${head.join('\n')}\n\n${question(state.step, state)}` };
+}
+
+/** The fields not answered yet, in order (「无」 is an answer). */
+export function missingFields(s: DialogState): Field[] {
+  const f = s.fields;
+  return FIELDS.filter((k) => {
+    if (k === 'items') return s.items.length === 0;
+    if (k === 'town') return !s.town;
+    return f[k] === undefined;
+  });
 }
 
 /** The first unset field, or confirm. */
@@ -186,11 +212,51 @@ export function summary(s: DialogState): string {
 
 const ask = (state: DialogState, text: string): DialogOutcome => ({ kind: 'ask', state, text });
 
-/** After a field was set: the next question, or the summary when editing or complete. */
+/**
+ * After a field was set: the first field still unset, or the summary when all
+ * are. The dialog always asks the first unset field, so after 修改 X it comes
+ * back to where it was (or to the summary when it was complete).
+ */
 function advance(state: DialogState, prefix = ''): DialogOutcome {
-  const next = state.editing && nextStep(state) === 'confirm' ? 'confirm' : nextStep(state);
-  const s = { ...state, step: next, editing: next === 'confirm' ? false : state.editing };
+  const next = nextStep(state);
+  const s = { ...state, step: next, editing: false };
   return ask(s, `${prefix}${question(next, s)}`);
+}
+
+// ---- questions and town names typed at a field step --------------------------
+
+/** Question words (dialect 么子 / 啥 / 咋 too), a question mark, or a final 吗 / 呢. */
+const QUESTION_WORDS =
+  /[?？]|(吗|嘛|呢|么)$|什么|么子|啥|咋|怎么|怎样|如何|哪里|哪儿|在哪|哪个|哪些|哪天|多久|多长|几天|几个工作日|多少|能不能|可不可以|是否|需不需要|要不要|有没有|能否|会不会|行不行/;
+/** What a question about the item asks (材料, 时限 …). */
+const ASPECT = /材料|资料|证件|时限|时间|几天|多久|费用|收费|多少钱|要钱|免费|地址|地点|窗口|流程|手续|电话/;
+
+/** The message asks something rather than answering the step. */
+export function looksLikeQuestion(raw: string, step: Step): boolean {
+  const t = clean(raw).replace(/\s+/g, '');
+  if (!t) return false;
+  if (QUESTION_WORDS.test(t)) return true;
+  // 「材料」「要带的材料」「办事时间」: an aspect word with 要 / 带 / 需 … (not at the materials step, where they are the answer).
+  if (step === 'materials') return false;
+  if (COMPANY_SUFFIX.test(t)) return false;
+  return ASPECT.test(t) && (t.length <= 4 || /^(要|带|需|准备|交|办|请问|问一下|问下)|要|需要|得/.test(t));
+}
+
+const TOWN_FILLERS_HEAD = /^(我们?|我家|我的店|店|公司)?(就?在|是|属于|位于|选|办在|在这个)?/;
+const TOWN_FILLERS_TAIL = /(的|吧|啊|呀|哈|这边|那边|办理?|这里|那里)+$/;
+
+/**
+ * The town a short message names and nothing else (「永安」「在永安镇」「永安镇的」),
+ * or null. The resolver may find a town inside any text (「浏阳市永安镇张记餐馆」):
+ * what is left after the fillers must be the town's name or its start.
+ */
+export function townIn(raw: string, env: DialogEnv): string | null {
+  const t = clean(raw).replace(/\s+/g, '');
+  if (!t || t.length > 12) return null;
+  const core = t.replace(TOWN_FILLERS_HEAD, '').replace(TOWN_FILLERS_TAIL, '');
+  if (core.length < 2) return null;
+  const town = env.resolveTown(core);
+  return town && town.startsWith(core) ? town : null;
 }
 
 // ---- field validation -------------------------------------------------------
@@ -199,7 +265,7 @@ type Checked<T> = { ok: true; value: T } | { ok: false; text: string };
 
 export function checkCreditCode(raw: string): Checked<string | null> {
   const t = clean(raw);
-  if (NONE.test(t)) return { ok: true, value: null };
+  if (NONE.test(t) || NO_LICENCE.test(t)) return { ok: true, value: null };
   const code = normalizeCode(t);
   const problem = creditCodeProblem(code);
   if (problem === null) return { ok: true, value: code };
@@ -225,6 +291,9 @@ const looksLikePhone = (t: string) => /^(\+?86)?1\d{10}$/.test(toHalfWidth(t).re
 
 function checkCompany(raw: string): Checked<string> {
   const t = clean(raw);
+  if (COMMAND_WORD.test(t) || CONFIRM.test(t) || looksLikeQuestion(t, 'company')) {
+    return { ok: false, text: `「${t}」不像企业名称。请回复营业执照上的名称（个体户回复个体户名称），例如「某某餐饮店」。` };
+  }
   if (looksLikePhone(t) || looksLikeCode(t) || /^\d+$/.test(t)) {
     return { ok: false, text: '请先回复企业名称（个体户回复个体户名称），例如「某某餐饮店」。' };
   }
@@ -238,6 +307,9 @@ function checkCompany(raw: string): Checked<string> {
 
 function checkContact(raw: string): Checked<string> {
   const t = clean(raw);
+  if (COMMAND_WORD.test(t) || CONFIRM.test(t) || looksLikeQuestion(t, 'contact')) {
+    return { ok: false, text: `「${t}」不像姓名。联系人请回复姓名，例如「张三」。` };
+  }
   if (/\d/.test(t) || t.length < 2 || t.length > 20) return { ok: false, text: '联系人请回复姓名（2到20个字，不含数字），例如「张三」。' };
   return { ok: true, value: t };
 }
@@ -258,20 +330,64 @@ const LABELS: [RegExp, Field][] = [
   [/^(手机号码|手机号|手机|联系电话|电话)[:：]/, 'phone'],
   [/^(已备材料|材料)[:：]/, 'materials'],
 ];
+/**
+ * The same labels without a colon (「联系人王五」「手机13700001111」): taken only
+ * when what follows looks like that field, so 「手机维修店」 stays a name.
+ */
+const BARE_LABELS: [RegExp, Field, (v: string) => boolean][] = [
+  [/^(企业名称|公司名称|个体户名称|店名)/, 'company', (v) => v.length >= 2],
+  [/^(统一社会信用代码|社会信用代码|信用代码)/, 'creditCode', (v) => looksLikeCode(v) || NONE.test(v)],
+  [/^(联系人|姓名)/, 'contact', (v) => PERSON_NAME.test(v)],
+  [/^(手机号码|手机号|手机|联系电话|电话)/, 'phone', (v) => /^[+\d]/.test(v)],
+];
+/** A label on its own (「手机 137…」「联系人 王五」): the next part is its value. */
+const LONE_LABEL: [RegExp, Field][] = [
+  [/^(企业名称|公司名称|个体户名称|店名)[:：]?$/, 'company'],
+  [/^(统一社会信用代码|社会信用代码|信用代码)[:：]?$/, 'creditCode'],
+  [/^(联系人|姓名)[:：]?$/, 'contact'],
+  [/^(手机号码|手机号|手机|联系电话|电话)[:：]?$/, 'phone'],
+];
 const COMPANY_SUFFIX = /(公司|店|厂|社|工作室|部|馆|行|场|中心|所|坊|铺|园|站|农庄|门市|超市|酒家|酒店|宾馆|诊所|个体户)$|有限/;
 const TEXT_ORDER: ('company' | 'contact')[] = ['company', 'contact'];
 const PERSON_NAME = /^[\u4e00-\u9fa5·]{2,5}$/;
 
 type Found = Partial<Record<'company' | 'creditCode' | 'contact' | 'phone' | 'materials', string>>;
 
+/**
+ * The parts of a message: split at separators, and where fields are glued
+ * together (「王记小吃店联系人王五手机137…」) before 联系人 / 手机 / 电话 / 信用代码
+ * and around a mobile number.
+ */
+export function parts(text: string): string[] {
+  const t = toHalfWidth(text)
+    .replace(/([:：])\s+/g, '$1')
+    // A label inside a part starts a new part (not the 信用代码 of 统一社会信用代码).
+    .replace(/(?<=[\u4e00-\u9fa5A-Za-z0-9])(?<!统一|统一社会|社会)(联系人|手机号码|手机号|手机|联系电话|统一社会信用代码|社会信用代码|信用代码)(?=[:：]|\s*\+?\d|[\u4e00-\u9fa5]{2,4}(?:$|[\s,，、;；]|手机|电话|1[3-9]))/g, ' $1')
+    // A mobile number glued to a name: 「王五13700001111」.
+    .replace(/(?<=[\u4e00-\u9fa5])(?<!手机|手机号|号码|电话)(?=1[3-9]\d{9}(?!\d))/g, ' ')
+    .replace(/(?<=(?<!\d)1[3-9]\d{9})(?=[\u4e00-\u9fa5])/g, ' ');
+  return t.split(/[\s,，、;；\n]+/).map((x) => x.trim()).filter(Boolean);
+}
+
 /** Recognises fields in a message of several parts; null when it is not one. */
 function recognise(text: string, step: Step): Found | null {
-  const t = toHalfWidth(text).replace(/([:：])\s+/g, '$1');
-  const tokens = t.split(/[\s,，、;；\n]+/).map((x) => x.trim()).filter(Boolean);
+  const tokens = parts(text);
   const found: Found = {};
   const texts: string[] = [];
   let labelled = 0;
+  let pendingLabel: Field | null = null;
   for (const tok of tokens) {
+    if (pendingLabel) {
+      found[pendingLabel as keyof Found] = tok;
+      labelled++;
+      pendingLabel = null;
+      continue;
+    }
+    const lone = LONE_LABEL.find(([re]) => re.test(tok));
+    if (lone) {
+      pendingLabel = lone[1];
+      continue;
+    }
     const label = LABELS.find(([re]) => re.test(tok));
     if (label) {
       const value = tok.replace(label[0], '');
@@ -279,6 +395,25 @@ function recognise(text: string, step: Step): Found | null {
         found[label[1] as keyof Found] = value;
         labelled++;
       }
+      continue;
+    }
+    const bare = BARE_LABELS.find(([re, , ok]) => {
+      const m = re.exec(tok);
+      return m !== null && ok(tok.slice(m[0].length));
+    });
+    if (bare) {
+      found[bare[1] as keyof Found] = tok.replace(bare[0], '');
+      labelled++;
+      continue;
+    }
+    const intro = INTRO.exec(tok);
+    if (intro && PERSON_NAME.test(tok.slice(intro[0].length)) && found.contact === undefined) {
+      found.contact = tok.slice(intro[0].length);
+      labelled++;
+      continue;
+    }
+    if (NO_LICENCE.test(tok) && found.creditCode === undefined) {
+      found.creditCode = '无';
       continue;
     }
     if (looksLikePhone(tok) && !found.phone) found.phone = tok;
@@ -309,12 +444,30 @@ function recognise(text: string, step: Step): Found | null {
   return kinds >= 2 || labelled > 0 ? found : null;
 }
 
-/** The message carries at least one labelled field (手机：…, 企业名称：…). */
+/** The message carries at least one labelled field (手机：…, 企业名称：…, 手机137…). */
 const hasLabel = (text: string): boolean =>
-  toHalfWidth(text)
-    .replace(/([:：])\s+/g, '$1')
-    .split(/[\s,，、;；\n]+/)
-    .some((tok) => LABELS.some(([re]) => re.test(tok)));
+  parts(text).some(
+    (tok) =>
+      LABELS.some(([re]) => re.test(tok)) ||
+      BARE_LABELS.some(([re, , ok]) => {
+        const m = re.exec(tok);
+        return m !== null && ok(tok.slice(m[0].length));
+      }),
+  );
+
+/** 「修改 手机」「改手机 139…」: the field (longest alias first) and what follows it. */
+const EDIT_KEYS = Object.keys(EDIT_ALIASES).sort((a, b) => b.length - a.length);
+function parseEdit(text: string): { field: Field | null; rest: string } | null {
+  const m = /^(修改|更改|改一下|改)\s*(.*)$/s.exec(text);
+  if (!m) return null;
+  const what = m[2]!.trim().replace(/^(一下|下)\s*/, '');
+  if (!what) return { field: null, rest: '' };
+  const key = EDIT_KEYS.find((k) => what.startsWith(k));
+  if (!key) return { field: null, rest: what };
+  return { field: EDIT_ALIASES[key]!, rest: what.slice(key.length).replace(/^[\s:：为成]+/, '').trim() };
+}
+
+const fieldLabel = (step: Step): string => (step === 'confirm' || step === 'done' ? '确认' : FIELD_LABELS[step]);
 
 // ---- the step function ------------------------------------------------------
 
@@ -322,6 +475,10 @@ export function stepDialog(state: DialogState, rawText: string, env: DialogEnv):
   const text = clean(rawText);
   if (CANCEL.test(text)) return { kind: 'cancelled', text: '已取消这次代办登记，没有保存任何单据。需要时再发「代办」即可。' };
   if (state.step === 'done') return ask(state, question('done', state));
+  if (HANDOFF.test(text.replace(/\s+/g, ''))) {
+    if (state.items.length === 0) return ask(state, `请先告诉我要办理什么事项，办事员才知道交给谁。\n${question(state.step, state)}`);
+    return { kind: 'handoff', state };
+  }
 
   // 重填 and 修改 X work at every step, not only on the summary.
   if (/^(重填|重新填写|重新填|从头)$/.test(text)) {
@@ -329,33 +486,63 @@ export function stepDialog(state: DialogState, rawText: string, env: DialogEnv):
     s.step = nextStep(s);
     return ask(s, `好的，从头再填。\n${question(s.step, s)}`);
   }
-  const edit = /^(修改|改)\s*(.*)$/.exec(text);
+  const edit = parseEdit(text);
   if (edit) {
-    const which = edit[2]!.trim();
-    const field = EDIT_ALIASES[which];
-    if (!which || !field) {
-      return ask(state, '要修改哪一项？回复「修改 名称」「修改 代码」「修改 联系人」「修改 手机」或「修改 材料」；「重填」从头再填。');
+    if (!edit.field) {
+      return ask(state, `要修改哪一项？回复「修改 名称」「修改 代码」「修改 联系人」「修改 手机」或「修改 材料」；「重填」从头再填。\n${question(state.step, state)}`);
     }
-    const s = { ...state, step: field, editing: true };
-    return ask(s, question(field, s));
+    const s = { ...state, step: edit.field, editing: true };
+    // 「修改 手机 139…」: the new value came with it.
+    if (edit.rest) return applySingle(s, edit.field, edit.rest, env);
+    return ask(s, question(edit.field, s));
   }
 
   if (state.step === 'confirm') {
     if (CONFIRM.test(text)) return { kind: 'confirm', state };
+    const town = townIn(rawText, env);
+    if (town) return ask({ ...state, town }, `好的，办理地点改为${town}。\n${summary({ ...state, town })}`);
     // Only a labelled field ("手机：139…") is taken as an edit here; free text
     // such as 「营业执照、身份证」 must never overwrite the company or contact.
     if (hasLabel(rawText)) {
       const found = recognise(rawText, 'company');
       if (found) return applyFound({ ...state, editing: true }, found);
     }
+    if (looksLikeQuestion(rawText, 'confirm')) return askedAQuestion(state, rawText, env);
     return ask(state, '请回复「确认」提交；「修改 手机」等修改某一项；「取消」放弃。');
   }
+
+  // 确认 before everything is filled: say what is still missing (never a field value).
+  if (CONFIRM.test(text)) return ask(state, `还没填完，还差${missingFields(state).length}项，填完会请您核对再确认。\n${question(state.step, state)}`);
+
+  // A town named at a field step (the bot asked 哪个镇 while answering a question) is the town.
+  if (state.step !== 'items') {
+    const town = townIn(rawText, env);
+    if (town) {
+      if (state.step === 'town') return applySingle(state, 'town', town, env);
+      const s = { ...state, town };
+      return ask(s, `好的，在${town}办理。\n${question(state.step, s)}`);
+    }
+  }
+
+  // A question is answered briefly (or pointed back), never stored.
+  if (state.step !== 'items' && looksLikeQuestion(rawText, state.step)) return askedAQuestion(state, rawText, env);
 
   if (['company', 'creditCode', 'contact', 'phone'].includes(state.step)) {
     const found = recognise(rawText, state.step);
     if (found) return applyFound(state, found);
   }
   return applySingle(state, state.step, text, env);
+}
+
+/** A question typed at a step: a short answer when there is one, and what the dialog is waiting for. */
+function askedAQuestion(state: DialogState, rawText: string, env: DialogEnv): DialogOutcome {
+  const brief = env.brief?.(rawText, state) ?? null;
+  const waiting =
+    state.step === 'confirm'
+      ? '（代办登记还差您确认：无误请回复「确认」，不办了回复「取消」。）'
+      : `（代办登记还在进行，这句没有当作${fieldLabel(state.step)}记下。继续请回复：）\n${question(state.step, state)}\n不办了回复「取消」。`;
+  if (brief) return ask(state, `${brief}\n\n${waiting}`);
+  return ask(state, `这句像是一个问题，我先不记。想问办理的事，可以办完登记再问，或回复「人工」。\n${waiting}`);
 }
 
 function applySingle(state: DialogState, step: Field, text: string, env: DialogEnv): DialogOutcome {

@@ -149,3 +149,44 @@ export const GREETING = [
 /** Asks for the rating of one named ticket (好差评 words or 1-5). */
 export const ratePrompt = (t: { id: number }): string =>
   `请为代办单 #${t.id} 的服务评价：回复 非常满意 / 满意 / 基本满意 / 不满意 / 非常不满意，或 1-5 的数字（5 为非常满意），也可以加一句意见，例如「满意 很及时」。`;
+
+/**
+ * A short answer to a question typed in the middle of the registration dialog
+ * (「要带么子材料」「要几天」「收费吗」「在哪办」), from the catalogue; null when
+ * the question is about none of these.
+ */
+export function briefAnswer(catalogue: Catalogue, d: { items: string[]; town: string | null }, question: string): string | null {
+  const items = d.items.map((name) => ({ name, item: catalogue.item(name) }));
+  const q = question.replace(/\s+/g, '');
+  const lines: string[] = [];
+  if (/材料|资料|证件|带|准备/.test(q)) {
+    for (const { name, item } of items) {
+      const m = item?.materials ?? [];
+      lines.push(`「${name}」需准备：${m.length ? m.join('；') : '办事员核实后告知'}`);
+    }
+  }
+  if (/几天|多久|多长|时限|啥时候|什么时候|哪天|办好|办结|拿到|快/.test(q)) {
+    for (const { name, item } of items) lines.push(`「${name}」承诺时限：${limitText(item?.promised_limit ?? null)}；代办不额外增加时间。`);
+  }
+  if (/费|钱|收费|免费/.test(q)) {
+    for (const { name, item } of items) lines.push(`「${name}」政府收费：${item?.fee ?? '知识库未记录，以窗口告知为准'}；代办本身免费。`);
+  }
+  if (/地址|地点|在哪|哪里|窗口|办公时间|上班|几点/.test(q)) lines.push(...centreLines(centreFor(catalogue, d.town)));
+  return lines.length ? lines.join('\n') : null;
+}
+
+/** Put on a ticket handed to a clerk before the dialog was finished. */
+export const handoffNote = (missing: string[]): string =>
+  `（申请人登记到一半转交办事员，未填：${missing.join('、')}，请联系补全）`;
+
+/** Told to the requester after 「交给办事员」. */
+export const handoffText = (ticketId: number, missing: string[]): string =>
+  missing.length
+    ? `已把您填好的信息交给办事员（代办单 #${ticketId}）。还没填的${missing.join('、')}，办事员接单后会在这里跟您确认，直接回复即可。`
+    : `已交给办事员（代办单 #${ticketId}），接单后会在这里联系您。`;
+
+/** 「人工」 in the middle of the registration dialog: the town's own centre, and the two ways on. */
+export const humanDuringDialog = (contact: string): string =>
+  `已通知服务中心工作人员。着急可直接联系：${contact}\n` +
+  '您可以接着登记（回复下面的问题），办事员接单后会在这里联系您；' +
+  '也可以回复「交给办事员」，把已填的信息直接交给办事员，其余由办事员跟您确认。';

@@ -21,7 +21,7 @@ function run(state: DialogState, ...texts: string[]): DialogOutcome[] {
   return out;
 }
 const last = (o: DialogOutcome[]) => o.at(-1)!;
-const textOf = (o: DialogOutcome) => (o.kind === 'confirm' ? '' : o.text);
+const textOf = (o: DialogOutcome) => (o.kind === 'confirm' || o.kind === 'handoff' ? '' : o.text);
 const stateOf = (o: DialogOutcome) => {
   if (o.kind === 'cancelled') throw new Error('cancelled');
   return o.state;
@@ -54,8 +54,14 @@ describe('registration dialog never stores the wrong thing', () => {
     expect(s.fields).toMatchObject({ company: '张记餐馆', creditCode: null, contact: '张三', phone: '13812345678', materials: null });
   });
 
+  it('reads 「我叫王五，电话139…，店名浏阳市王五小吃店，没有执照」 field by field', () => {
+    const s = stateOf(last(run(start().state, '我叫王五，电话13912345678，店名浏阳市王五小吃店，没有执照')));
+    expect(s.fields).toMatchObject({ company: '浏阳市王五小吃店', creditCode: null, contact: '王五', phone: '13912345678' });
+    expect(s.step).toBe('materials');
+  });
+
   it('refuses a company name that is really several answers it could not tell apart', () => {
-    for (const line of ['我叫王五，电话13912345678，店名浏阳市王五小吃店，没有执照', '张记餐馆 无 张三 1381234567 无']) {
+    for (const line of ['张记餐馆 无 张三 1381234567 无', '我在永安 开了个店 张三 1381234567']) {
       const o = last(run(start().state, line));
       const s = stateOf(o);
       expect(s.fields.company, line).toBeUndefined();
@@ -193,5 +199,86 @@ describe('registration dialog', () => {
     const s = stateOf(last(run(start().state, '某某店', '无')));
     expect(parseDialogState(JSON.parse(JSON.stringify(s)))).toEqual(s);
     expect(parseDialogState({ v: 2 })).toBeNull();
+  });
+});
+
+describe('registration dialog: the newcomer tester defects', () => {
+  it('修改 手机 before the summary returns to the step it left; 确认 there is not a value', () => {
+    const outs = run(start().state, '修改 手机', '13812345678', '确认');
+    const s = stateOf(last(outs));
+    expect(s.step).toBe('company');
+    expect(s.fields).toEqual({ phone: '13812345678' });
+    expect(textOf(last(outs))).toContain('还没填完');
+  });
+
+  it('修改 with the new value at once (「修改手机 139…」「改联系人为李四」)', () => {
+    const full = stateOf(last(run(start().state, '张记餐馆 无 张三 13812345678 无')));
+    expect(full.step).toBe('confirm');
+    const a = stateOf(last(run(full, '修改手机 13912345678')));
+    expect(a.fields.phone).toBe('13912345678');
+    expect(a.step).toBe('confirm');
+    const b = stateOf(last(run(full, '改联系人为李四')));
+    expect(b.fields.contact).toBe('李四');
+    expect(b.step).toBe('confirm');
+  });
+
+  it('never stores a command word or a question as a company or contact', () => {
+    for (const word of ['确认', '好的', '人工', '修改', '重新来', '要带么子材料', '啥时候能办好', '要几天', '收费吗', '材料']) {
+      const o = last(run(start().state, word));
+      expect(stateOf(o).fields.company, word).toBeUndefined();
+      expect(stateOf(o).step, word).toBe('company');
+    }
+    const atContact = stateOf(last(run(start().state, '张记餐馆', '无', '在哪里办')));
+    expect(atContact.step).toBe('contact');
+    expect(atContact.fields.contact).toBeUndefined();
+  });
+
+  it('answers a question briefly through the env when it can', () => {
+    const briefEnv: DialogEnv = { ...env, brief: (q) => (/材料/.test(q) ? '需准备：营业执照' : null) };
+    const s = stateOf(last(run(start().state, '张记餐馆')));
+    const o = stepDialog(s, '要带么子材料', briefEnv);
+    expect(textOf(o)).toContain('需准备：营业执照');
+    expect(textOf(o)).toContain('统一社会信用代码');
+    expect(stateOf(o).fields.creditCode).toBeUndefined();
+  });
+
+  it('keeps company names that contain a question-looking or label word', () => {
+    for (const name of ['手机维修店', '时间咖啡店', '浏阳市永安镇张记餐馆', '好运来材料有限公司']) {
+      expect(stateOf(last(run(start().state, name))).fields.company, name).toBe(name);
+    }
+  });
+
+  it('splits unlabelled, labelled and glued fields', () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['王记小吃店，联系人王五，手机13700001111', { company: '王记小吃店', contact: '王五', phone: '13700001111' }],
+      ['王记小吃店联系人王五手机13700001111', { company: '王记小吃店', contact: '王五', phone: '13700001111' }],
+      ['王记小吃店 联系人 王五 手机 13700001111', { company: '王记小吃店', contact: '王五', phone: '13700001111' }],
+      ['王记小吃店 王五13700001111', { company: '王记小吃店', contact: '王五', phone: '13700001111' }],
+      ['王记小吃店 统一社会信用代码91350100M000100Y43', { company: '王记小吃店', creditCode: '91350100M000100Y43' }],
+    ];
+    for (const [line, fields] of cases) expect(stateOf(last(run(start().state, line))).fields, line).toMatchObject(fields);
+  });
+
+  it('takes a town named at any step, but not a company name that contains one', () => {
+    const s = stateOf(last(run(start().state, '张记餐馆', '大瑶镇')));
+    expect(s.town).toBe('大瑶镇');
+    expect(s.step).toBe('creditCode');
+    expect(s.fields.company).toBe('张记餐馆');
+    const fuzzy: DialogEnv = { ...env, resolveTown: (t) => (t.includes('永安') ? '永安镇' : t.includes('大瑶') ? '大瑶镇' : null) };
+    const o = stepDialog(start().state, '浏阳市大瑶镇张记餐馆', fuzzy);
+    expect(stateOf(o).fields.company).toBe('浏阳市大瑶镇张记餐馆');
+    expect(stateOf(o).town).toBe('永安镇');
+    for (const t of ['在大瑶镇', '大瑶', '大瑶镇的', '我们在大瑶镇']) expect(stateOf(stepDialog(stateOf(stepDialog(start().state, '张记餐馆', fuzzy)), t, fuzzy)).town, t).toBe('大瑶镇');
+    // On the summary: the town changes and the summary is shown again; 确认 then confirms.
+    const full = stateOf(last(run(start().state, '张记餐馆 无 张三 13812345678 无')));
+    const moved = stepDialog(full, '大瑶镇', env);
+    expect(textOf(moved)).toContain('镇（街道）：大瑶镇');
+    expect(stepDialog(stateOf(moved), '确认', env).kind).toBe('confirm');
+  });
+
+  it('「交给办事员」 hands the dialog over at any step once the items are known', () => {
+    expect(stepDialog(start().state, '交给办事员', env).kind).toBe('handoff');
+    const none = stepDialog(start({ items: [] }).state, '交给办事员', env);
+    expect(none.kind).toBe('ask');
   });
 });

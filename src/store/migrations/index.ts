@@ -4,10 +4,12 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../db.ts';
 import { initial } from './001-initial.ts';
 import { addressesOutbox } from './002-addresses-outbox.ts';
+import { dialogsByChannel } from './003-dialogs-by-channel.ts';
 
 export const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '001-initial': initial(dialect),
   '002-addresses-outbox': addressesOutbox(dialect),
+  '003-dialogs-by-channel': dialogsByChannel(dialect),
 });
 
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
