@@ -19,7 +19,6 @@ import {
   isComplaint,
   isForeign,
   notCovered,
-  otherRegion,
   isOnlyFiller,
   rewriteQuery,
   smallTalk,
@@ -207,12 +206,6 @@ export class Decider {
     return null;
   }
 
-  /** The county's own prefecture or province is not another region. */
-  private ownRegion(name: string): boolean {
-    const c = this.s.knowledge.regions.county as { prefecture?: string; province?: string };
-    return [c.prefecture, c.province].some((p) => p && (p.includes(name) || name.includes(p.replace(/(省|市)$/, ''))));
-  }
-
   async decide(text: string, ctx: AnswerContext, hints: RetrievalHints): Promise<AnswerResult> {
     const { u, composer, replies, knowledge: k } = this.s;
     // Nothing personal is read past this point (a phone number holding 12345 is not the hotline).
@@ -241,8 +234,8 @@ export class Decider {
     // A place we have no list for is never answered as the group's town.
     if (unknown.length) return this.result('no_match', null, [], composer.unknownPlace(unknown[0]!));
     // Another province or city: its rules are not in this knowledge (the county's own province and city are).
-    const region = named.length ? null : otherRegion(raw);
-    if (region && !this.ownRegion(region)) return this.result('no_match', null, [], composer.unknownPlace(region));
+    const region = named.length ? null : this.s.places.outside(raw);
+    if (region) return this.result('no_match', null, [], composer.unknownPlace(region));
     const topic = ctx.topic && (ctx.topic.items.length || ctx.topic.scenario) ? ctx.topic : null;
     const topicTown = topic?.town ? u.resolveTown(topic.town) : null;
 
@@ -407,7 +400,9 @@ export class Decider {
       return this.result(status, town, matches, { answer, followups: composed.followups }, { topic: this.topicOf([item], town, aspect) });
     }
     // An action no item here is for (营业执照补办, 年报, 许可延续): say what the knowledge has, not the card.
-    if (action && ['补办', '年报', '延续'].includes(action) && actionOfItem(item.name) !== action) {
+    // Nor a deregistration or change of a licence whose catalogue item is only its grant (烟草证注销, 食品经营许可变更).
+    const grantOnly = action && ['注销', '变更'].includes(action) && actionOfItem(item.name) === null && !this.variant(item, action) && !/登记|备案/.test(item.name);
+    if (action && (['补办', '年报', '延续'].includes(action) || grantOnly) && actionOfItem(item.name) !== action) {
       return this.result('partial', town, matches, replies.actionMissing(item, action, town), { unheld: action, topic: this.topicOf([item], town, aspect) });
     }
     // The asked part is not in the knowledge (tax rate, penalty, subsidy amount …).

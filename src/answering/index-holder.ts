@@ -12,6 +12,7 @@ import { ItemMatcher } from './confidence.ts';
 import { Replies } from './replies.ts';
 import { Retriever } from './retrieve.ts';
 import { Understander } from './understand.ts';
+import { Places } from './places.ts';
 
 export class Snapshot {
   readonly u: Understander;
@@ -21,6 +22,8 @@ export class Snapshot {
   readonly matcher: ItemMatcher;
   readonly retriever: Retriever;
   readonly replies: Replies;
+  /** Places in China outside this county (another city's question is not answered with this county's lists). */
+  readonly places: Places;
   /** Registration families: the name without 设立/变更/注销 → its items (个体工商户登记 → 设立, 变更, 注销). */
   readonly families = new Map<string, import('../knowledge/schemas.ts').Item[]>();
 
@@ -42,6 +45,7 @@ export class Snapshot {
     this.matcher = new ItemMatcher(k, (n) => this.u.index.item(n)?.name);
     this.retriever = new Retriever(loaded, this.u, this.matcher, this.availability);
     this.replies = new Replies(k, this.composer, this.availability);
+    this.places = new Places(k.regions, this.matcher.keys.flat());
     for (const item of k.items) {
       const base = item.name.replace(/设立|变更|注销/, '');
       if (base === item.name) continue;

@@ -3,73 +3,10 @@
 import type { Knowledge } from '../knowledge/load.ts';
 import type { Fact, Scenario, Town } from '../knowledge/schemas.ts';
 import { KnowledgeIndex } from '../knowledge/check.ts';
+import { Dictionary } from '../text/dictionary.ts';
 import { compact } from '../text/normalize.ts';
 import { syllables } from '../text/pinyin.ts';
 import { Tokenizer } from '../text/tokenize.ts';
-
-/** A name found in the compact (space-free, simplified) question. */
-interface Hit<T> {
-  value: T;
-  key: string;
-  start: number;
-}
-
-/**
- * Longest-first substring matcher over compact keys.
- *
- * Semantics (kept from the original scan over a length-sorted key list): keys
- * are tried longest first, keys of equal length in the order they were added;
- * each key takes its occurrences left to right unless they overlap a position
- * an earlier hit took. A key added twice only ever matches with its first
- * value, so only that one is kept. Lookup enumerates the question's
- * substrings of each key length in a Map, which costs O(text × key lengths)
- * instead of O(number of keys).
- */
-class Dictionary<T> {
-  private readonly byKey = new Map<string, { value: T; order: number }>();
-  /** Distinct key lengths, longest first. */
-  private lengths: number[] = [];
-  private added = 0;
-
-  add(key: string, value: T): void {
-    const k = compact(key);
-    if (k.length < 2) return;
-    const order = this.added++;
-    if (!this.byKey.has(k)) this.byKey.set(k, { value, order });
-  }
-
-  finish(): this {
-    this.lengths = [...new Set([...this.byKey.keys()].map((k) => k.length))].sort((a, b) => b - a);
-    return this;
-  }
-
-  /** Non-overlapping hits, longest keys first. */
-  find(text: string): Hit<T>[] {
-    const taken = new Uint8Array(text.length);
-    const hits: Hit<T>[] = [];
-    const found: { key: string; value: T; order: number; start: number }[] = [];
-    for (const len of this.lengths) {
-      if (len > text.length) continue;
-      found.length = 0;
-      for (let start = 0; start + len <= text.length; start++) {
-        const key = text.slice(start, start + len);
-        const e = this.byKey.get(key);
-        if (e) found.push({ key, value: e.value, order: e.order, start });
-      }
-      if (!found.length) continue;
-      // Same-length keys in the order they were added, each left to right.
-      found.sort((a, b) => a.order - b.order || a.start - b.start);
-      for (const f of found) {
-        let free = true;
-        for (let i = f.start; i < f.start + len; i++) if (taken[i]) free = false;
-        if (!free) continue;
-        taken.fill(1, f.start, f.start + len);
-        hits.push({ value: f.value, key: f.key, start: f.start });
-      }
-    }
-    return hits;
-  }
-}
 
 const HELP = /^(你好|您好|hi|hello|哈喽|嗨|在吗|在不在|有人吗|帮助|help|菜单|功能|使用说明|说明|谢谢|谢谢你|多谢|好的|收到|明白了|知道了)+[!！。.~～]*$|你(能|会|可以)(做|干|帮我?(做|办)?)(什么|啥|哪些)|你是(谁|干什么的|做什么的)|怎么用|如何使用|有(哪些|什么)功能|^你好.{0,4}(咨询|问一下|请问)/i;
 
