@@ -290,6 +290,11 @@ describe('answers', () => {
   it('answers back-payment and fireworks-ban questions as parts the knowledge does not hold', async () => {
     expect((await ask('断了半年的灵活就业社保能补缴吗')).status).toBe('partial');
     expect((await ask('能否解禁烟花爆竹')).answer).not.toContain('✅');
+    // What the knowledge does hold is still answered: a card's fee, a name change, an insurance that is not asked "how much".
+    expect((await ask('办社保卡要多少钱')).status).toBe('answered');
+    expect((await ask('企业名称能变更吗')).matches[0]?.item).toBe('企业变更登记');
+    expect((await ask('个体户名字有什么要求')).status).toBe('partial');
+    expect((await ask('城乡居民医保一年交多少钱')).unheld).toBe('缴费标准和金额');
   });
 
   it('declines out-of-scope questions and instruction tampering politely', async () => {
