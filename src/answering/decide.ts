@@ -197,7 +197,7 @@ export class Decider {
     let own: Set<string> | null = null;
     // Names stand between function words: take each stretch that ends with a document word.
     for (const part of compact(query).split(/可以|办理|如何|怎么|什么|哪个|请问|[的了吗呢是在要想能和与及、，,？?。后时办]/)) {
-      const m = /([\u4e00-\u9fff]{2,6})(许可证|许可|执照|证)$/.exec(part);
+      const m = /([\u4e00-\u9fff]{2,6})(许可证|许可|执照|证|备案|补贴)$/.exec(part);
       if (!m) continue;
       const name = m[0];
       // A known name inside it (食品经营许可证), or it inside a near candidate's name, is no near name.
@@ -278,8 +278,8 @@ export class Decider {
     // Reports and complaints are not formalities; things no item covers are not the item they sound like.
     if (isComplaint(query)) return this.result('no_match', town, [], replies.unheldOnly('举报投诉的受理'), { unheld: '举报投诉' });
     const uncovered = notCovered(query, k.notHeld);
-    // A term this knowledge does have an item for is not declined (the checker warns about such a row).
-    if (uncovered && !this.s.matcher.keys.some((keys) => keys.some((key) => compact(key).includes(compact(uncovered.说法))))) {
+    // An item whose own name holds the term and is named in the question (宠物诊所 holds 诊所) is asked, not declined.
+    if (uncovered && !u.namedItems(query).some((n) => compact(n.key).includes(compact(uncovered.说法)))) {
       return this.result('no_match', town, [], replies.notHeld(uncovered), { unheld: uncovered.说明 || uncovered.说法 });
     }
 
