@@ -359,6 +359,20 @@ export class Decider {
         top = other;
       }
     }
+    // The kind of business named decides the family (个体营业执照法人变更 → 个体工商户, 公司 → 企业).
+    if (top && conf >= MIN_CONFIDENCE) {
+      const own = /^(个体工商户|企业|农民专业合作社)/.exec(top.item.name)?.[1];
+      const c2 = compact(query);
+      const asked = /个体/.test(c2) ? '个体工商户' : /公司|企业|厂/.test(c2) && !/个体/.test(c2) ? '企业' : /合作社/.test(c2) ? '农民专业合作社' : null;
+      if (own && asked && own !== asked) {
+        const sibling = k.items.find((i) => i.name === top!.item.name.replace(own, asked));
+        if (sibling) {
+          const rest = cands.filter((c) => c.item !== sibling);
+          top = { ...top, id: k.items.indexOf(sibling), item: sibling };
+          cands.splice(0, cands.length, top, ...rest);
+        }
+      }
+    }
     const matches = cands.slice(0, 5).map((c) => this.match(c.item, town, c.confidence));
     const near = matches.filter((m) => m.score > 0).slice(0, 3);
     const county = u.countyAsTown();

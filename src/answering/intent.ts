@@ -62,6 +62,7 @@ const UNHELD: [string, RegExp][] = [
   ['补缴和断缴', /补交|补缴|断缴|断交|中断缴费|断了.{0,4}(交|缴)/],
   // Comparing two things (「老年证和优待卡的区别」) is not what a card says; which licences differ is (证件有什么区别).
   ['两者的区别', /(区别|差别|不同之处)|一样吗|是一回事吗|是不是一回事/],
+  ['宅基地和房屋的买卖、转让', /(购置|购买|买卖|买|卖|转让|出售)(农村)?(的)?(宅基地|农村房|房子|房屋|自建房|小产权)/],
   ['政策的最新变化和试点', /新规定|新政策|最新政策|最新规定|新政(?!务)|试点|政策(变化|调整)/],
   ['政策历史', /哪(一)?年|什么时候开始|何时开始|啥时(候)?开始|从哪年|历史|以前是|最早/],
   ['投诉处理结果', /投诉结果|投诉了没|投诉没人管/],
@@ -82,13 +83,15 @@ export function unheldAspect(text: string, itemName?: string, itemKeys: string[]
     // Changing a name is a 变更, not a question about naming rules.
     if (name === '名称（字号）的规定' && /变|改|换|更/.test(c)) continue;
     // Which licences two shops need (「副食店和便利店的证件有什么区别」) is answered by the licences themselves.
-    if (name === '两者的区别' && /(证件|证照|手续|执照|许可证?|证).{0,3}(有)?(什么|啥|何)?(区别|差别|不同)/.test(c)) continue;
+    if (name === '两者的区别' && /(证件|证照|手续|哪些证|什么证).{0,3}(有)?(什么|啥|何)?(区别|差别|不同)/.test(c)) continue;
     if (re.test(c)) return name;
   }
   // 「低保多少钱」: for a benefit, "how much" is the amount paid out, which the knowledge does not hold.
   if (!itemName) return null;
   // 「社保交多少钱」: for an insurance enrolment, "how much" is the contribution, not a fee for the formality.
   if (/参保|保险/.test(itemName) && !/待遇|保险金/.test(itemName) && /多少钱|交多少|缴多少|几多钱|多少一年|一年多少|一个月多少|每月多少/.test(c)) return '缴费标准和金额';
+  // 「农村养老保险怎样补贴」: a government subsidy to a contribution is not the enrolment.
+  if (/参保|保险/.test(itemName) && !/补贴|补助/.test(itemName) && /补贴|补助|政府(给|补|出)/.test(c)) return '参保补贴的标准';
   // 「低保多少钱」: for a benefit, "how much" is the amount paid out (a card or certificate is not a benefit).
   if (/补贴|津贴|扶助金|救助|补助|待遇|保险金|保障金|最低生活保障|养老金/.test(itemName) && /多少钱|多少|几多钱|标准/.test(c)) return '发放标准和金额';
   return null;
@@ -129,7 +132,7 @@ export type Action = (typeof ACTIONS)[number];
 const ACTION_WORDS: [Action, RegExp][] = [
   ['年报', /年报|年度报告/],
   ['注销', /注销|注消|不做了|不干了|关门|关掉|销户|撤销执照|停业|歇业|终止(经营|营业)?|不经营了|不开了/],
-  ['补办', /补办|补领|丢了|丢失|遗失|掉了|弄丢|损坏|坏了|重新打印|补发|补个/],
+  ['补办', /补办|补领|丢了|丢失|遗失|掉了|弄丢|损坏|坏了|重新打印|补发|补个|没了|不见了|找不到了/],
   ['延续', /延续|续期|到期|过期|换证|延期/],
   ['变更', /(营业执照|执照|个体户|个体工商户).{0,6}(过户|转让|转给)|名(字|称).{0,4}(改|换|变)|经营范围.{0,6}(增加|变|改|加|扩)|变更|改名|更名|改名字|换名字|换地址|改地址|变地址|换法人|改法人|改经营范围|增加经营范围|加经营范围|迁址|搬家|换老板|换负责人|加项目/],
   ['设立', /设立|新办|新开|开(一)?(个|家|间)|开店|注册|申请(一)?个|办个|想办|开业|成立/],

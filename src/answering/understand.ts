@@ -87,6 +87,14 @@ export class Understander {
     for (const syn of k.synonyms) for (const g of Understander.bigrams(syn.说法)) this.itemGrams.add(g);
     this.scenarios = new Dictionary<Scenario>();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarios.add(key, s);
+    // 「办食堂」「搞民宿」「做烧烤店」 say what 开食堂 says.
+    for (const s of k.scenarios) {
+      for (const key of [s.name, ...s.aliases]) {
+        if (!/^开/.test(key)) continue;
+        // 「能办药店的证吗」 uses 办 for the formality, so 办 + a shop (店, 部, 房) is not the goal; 办食堂 / 办养殖场 is.
+        for (const verb of /(店|部|房|铺)$/.test(key) ? ['搞', '做'] : ['办', '搞', '做']) this.scenarios.add(verb + key.slice(1), s);
+      }
+    }
     this.scenarios.finish();
     this.scenarioStems = new Dictionary<Scenario>();
     for (const s of k.scenarios) {

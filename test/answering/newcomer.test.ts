@@ -84,3 +84,26 @@ describe('honest answers to what the owner actually asked', () => {
     expect(capital.answer).toContain('注册资本');
   });
 });
+
+describe('more real phrasings (tuning half, batches 8-9)', () => {
+  const ask = (q: string, town: string | null = null) => engine.answer(q, { town, topic: null });
+
+  it('the kind of business named picks the family: 个体 is not 企业', async () => {
+    expect((await ask('个体营业执照法人变更需要多少钱')).matches[0]?.item).toBe('个体工商户变更登记');
+  });
+
+  it('comparing two documents is a part not held; comparing what two shops need is answered', async () => {
+    expect((await ask('60歲和65歲辦理的老年證有何區別?', '大瑶镇')).status).toBe('partial');
+    expect((await ask('副食店和便利店的证件有什么区别?')).status).not.toBe('partial');
+  });
+
+  it('a lost card is a reissue the knowledge lacks; a subsidy to an insurance is not the enrolment', async () => {
+    expect((await ask('社会保障卡没了怎么办理')).status).toBe('partial');
+    expect((await ask('农村养老保险怎样补贴')).status).toBe('partial');
+  });
+
+  it('「办食堂」 is the catering goal, but 「能办药店的证吗」 still asks about the licence', async () => {
+    expect((await ask('办食堂需要什么手续')).scenario).toBe('开餐馆');
+    expect((await ask('永安镇能办药店的证吗', '永安镇')).matches[0]?.item).toBe('药品零售企业经营许可');
+  });
+});
