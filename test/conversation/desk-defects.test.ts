@@ -146,7 +146,7 @@ describe.each(all)('ticket desk defects through app.handle ($name)', (backend) =
 
   run('4. everyday satisfaction words rate the finished ticket; anything else asks for the scale again', async (w) => {
     const id = await finishedTicket(w);
-    const vague = text(await w.zhang('明天再说'));
+    const vague = text(await w.zhang('嗯就这样吧'));
     expect(vague).not.toContain('知识库里没有找到');
     expect(vague).toMatch(/1-5|1–5/);
     expect((await w.core.store.tickets.get(id))!.status).toBe('done');
@@ -170,8 +170,17 @@ describe.each(all)('ticket desk defects through app.handle ($name)', (backend) =
       expect(text(priv)).not.toContain('线上暂时没有工作人员值守');
       expect(text(priv, STAFF_ROOM)).toContain('人工请求');
       expect(text(priv)).toMatch(/12-07 08:30/);
+      expect(text(priv, STAFF_ROOM)).toContain('还没有代办单');
+    },
+    shanghai('2026-12-05T10:00:00'),
+  );
+
+  run(
+    '5c. the same in a group (bound to 永安镇)',
+    async (w) => {
       const grp = await w.zhangInGroup('人工');
       expect(text(grp, STAFF_ROOM)).toContain('人工请求');
+      expect(text(grp, STAFF_ROOM)).toContain('@对方');
       expect(text(grp, GROUP)).toMatch(/12-07 08:30/);
     },
     shanghai('2026-12-05T10:00:00'),
@@ -202,7 +211,7 @@ describe.each(all)('ticket desk defects through app.handle ($name)', (backend) =
     expect(text(await w.zhang('张记餐馆'))).toContain('统一社会信用代码');
     expect(text(await w.zhang('没有代码'))).toContain('联系人');
     expect(text(await w.zhang('修改 代码'))).toContain('统一社会信用代码');
-    expect(text(await w.zhang('无执照'))).toContain('请核对');
+    expect(text(await w.zhang('无执照'))).toContain('联系人');
   });
 
   run('7. the staff notice for 人工 says a registration is in progress, never echoing personal data', async (w) => {
@@ -214,7 +223,8 @@ describe.each(all)('ticket desk defects through app.handle ($name)', (backend) =
     const r = await w.zhang('人工');
     const note = text(r, STAFF_ROOM);
     expect(note).toContain('人工请求');
-    expect(note).toContain('正在登记');
+    expect(note).toContain('正在私聊登记代办');
+    expect(note).toContain('已备材料');
     expect(note).not.toContain('发「代办」登记后');
     expect(note).not.toContain('13812345678');
   });
