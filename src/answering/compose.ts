@@ -73,7 +73,7 @@ export class Composer {
     return s ? `${s.aliases[0] ?? s.name}要办哪些证` : null;
   }
 
-  private get hotline(): string | undefined {
+  get hotline(): string | undefined {
     return this.k.regions.county.hotline;
   }
 
@@ -174,7 +174,8 @@ export class Composer {
   answeredAnyTown(item: Item): Composed {
     const at = this.availability.get(item.name) ?? new Map();
     const towns = this.k.regions.towns.filter((t) => at.has(t.name));
-    const others = this.k.regions.towns.filter((t) => !at.has(t.name));
+    // Only towns with a list can be said not to do it; a town without one is unknown, not "no".
+    const others = this.k.regions.towns.filter((t) => !at.has(t.name) && !!this.k.lists.get(t.name)?.length);
     const e = this.elsewhere(item);
     const f = this.details(item, null, undefined);
     const modes = [...new Set(towns.map((t) => modeLabel(at.get(t.name)!)).filter((m): m is string => !!m))];

@@ -104,6 +104,11 @@ export class Decider {
     const withLead = (x: Composed): Composed =>
       lead ? { ...x, answer: `ℹ️ 按您说的情况：${lead}\n${x.answer.replace(`提示：${lead}\n`, '')}` } : x;
     const entry = this.entry(item, town);
+    // A town the knowledge has no list for (a new county's folder half filled): its availability is unknown, not "no".
+    if (town && !this.s.knowledge.lists.get(town.name)?.length) {
+      const any = this.s.availability.get(item.name)?.size ? c.answeredAnyTown(item) : c.notAtTown(item, null);
+      return { status: 'partial', composed: { ...any, answer: `ℹ️ 知识库里还没有${town.name}的下放事项清单，不能确定${town.name}能不能办「${item.name}」。\n${any.answer}` } };
+    }
     if (town) {
       return entry
         ? { status: 'answered', composed: withLead(c.answered(item, town, entry)) }
@@ -165,7 +170,11 @@ export class Decider {
       const answer = this.s.replies.partial(item, missing, town);
       return this.result('partial', town, [this.match(item, town, 1)], { answer, followups: composed.followups }, { unheld: missing, topic: next({}) });
     }
-    const answer = this.aspectReply(aspect, item, town, composed) ?? composed.answer;
+    const detail = this.aspectReply(aspect, item, town, composed);
+    // Asked again for another town (「那大瑶镇呢」): whether that town can do it comes first, then the part asked.
+    const moved = (town?.name ?? null) !== (topic.town ?? null);
+    // A town that cannot do it gets the card that says where to go instead; the part asked stays one reply away.
+    const answer = !detail || (moved && status === 'not_at_town') ? composed.answer : moved ? `${composed.answer.split('\n')[0]}\n${detail}` : detail;
     return this.result(status, town, [this.match(item, town, 1)], { answer, followups: composed.followups }, { topic: next({}) });
   }
 
@@ -188,7 +197,7 @@ export class Decider {
     let own: Set<string> | null = null;
     // Names stand between function words: take each stretch that ends with a document word.
     for (const part of compact(query).split(/可以|办理|如何|怎么|什么|哪个|请问|[的了吗呢是在要想能和与及、，,？?。后时办]/)) {
-      const m = /([\u4e00-\u9fff]{2,6})(许可证|许可|执照|证)$/.exec(part);
+      const m = /([\u4e00-\u9fff]{2,6})(许可证|许可|执照|证|备案|补贴)$/.exec(part);
       if (!m) continue;
       const name = m[0];
       // A known name inside it (食品经营许可证), or it inside a near candidate's name, is no near name.
@@ -209,7 +218,8 @@ export class Decider {
   async decide(text: string, ctx: AnswerContext, hints: RetrievalHints): Promise<AnswerResult> {
     const { u, composer, replies, knowledge: k } = this.s;
     // Nothing personal is read past this point (a phone number holding 12345 is not the hotline).
-    const raw = maskPersonalData(text.trim().slice(0, 500));
+    // The asker's own phone number (「我电话138…」) is not a question about the hotline or a centre's phone.
+    const raw = maskPersonalData(text.trim().slice(0, 500)).replace(/(我的?|本人|联系)?(电话|手机|手机号|联系方式)(号码|号)?(是|为|:|：)?\s*[\d*＊]{7,}/g, ' ');
     const norm = normalize(raw);
     if (!norm) return this.result('help', null, [], composer.help());
     if (isForeign(raw)) {
@@ -243,7 +253,8 @@ export class Decider {
     if (named.length && (isOnlyFiller(query) || (topic && followupRest(query) === '' && aspectOf(query) === 'can'))) {
       const t = named[0]!.town;
       if (topic) {
-        const r = this.followUp(topic, t, (topic.aspect as Aspect | undefined) ?? null, raw);
+        // 「淮川街道能办吗」 asks whether that town can: the whole card; a bare 「大瑶镇」 keeps the part asked before.
+        const r = this.followUp(topic, t, aspectOf(query) === 'can' ? null : ((topic.aspect as Aspect | undefined) ?? null), raw);
         if (r) return r;
       }
       return this.result('town_info', t, [], composer.townInfo([{ town: t, fact: CENTRE_FACT }]));
@@ -259,15 +270,16 @@ export class Decider {
     }
 
     // In a conversation, a new item is asked about the town talked about (「那营业执照呢」).
-    const town = named[0]?.town ?? bound ?? topicTown ?? null;
+    // The town the conversation moved to (「那大瑶镇呢」 then 「那营业执照呢」) outranks the group's own town.
+    const town = named[0]?.town ?? topicTown ?? bound ?? null;
     query = rewriteQuery(query);
     const aspect = aspectOf(query);
     let unheld = unheldAspect(query);
     // Reports and complaints are not formalities; things no item covers are not the item they sound like.
     if (isComplaint(query)) return this.result('no_match', town, [], replies.unheldOnly('举报投诉的受理'), { unheld: '举报投诉' });
     const uncovered = notCovered(query, k.notHeld);
-    // A term this knowledge does have an item for is not declined (the checker warns about such a row).
-    if (uncovered && !this.s.matcher.keys.some((keys) => keys.some((key) => compact(key).includes(compact(uncovered.说法))))) {
+    // An item whose own name holds the term and is named in the question (宠物诊所 holds 诊所) is asked, not declined.
+    if (uncovered && !u.namedItems(query).some((n) => compact(n.key).includes(compact(uncovered.说法)))) {
       return this.result('no_match', town, [], replies.notHeld(uncovered), { unheld: uncovered.说明 || uncovered.说法 });
     }
 
@@ -362,7 +374,9 @@ export class Decider {
       // A fact that matched only by naming the item found (道路运输证) does not answer an item question.
       const itemKeys = top && conf >= MIN_CONFIDENCE ? this.s.matcher.keys[top.id]!.map(compact) : [];
       const aboutItem = (f: { keys: string[] }) => f.keys.every((key) => itemKeys.some((ik) => ik.includes(key)));
-      let facts = u.facts(raw, factTowns).filter((f) => !aboutItem(f));
+      // Nor does a fact matched only by "can it be done here" words (镇里能办) when an item clears the gate.
+      const onlyAbility = (f: { keys: string[] }) => itemKeys.length > 0 && f.keys.every((key) => aspectOf(key) === 'can');
+      let facts = u.facts(raw, factTowns).filter((f) => !aboutItem(f) && !onlyAbility(f));
       // A distinctive fact of another town (吹哨报到 asked in another town's group) is still worth answering.
       if (!facts.length && !named.length) facts = u.facts(raw, k.regions.towns).filter((f) => f.score >= FACT_STRONG && !aboutItem(f));
       const strongest = facts[0]?.score ?? 0;
@@ -414,10 +428,10 @@ export class Decider {
     if (statesStorage(raw) && /无仓储|不带储存/.test(item.name)) {
       const note = storageNote(item);
       if (note) {
-        const c = this.card(item, town, raw);
         const head = `ℹ️ 按您说的情况（有仓储设施）：镇上能办的是「${item.name}」，不适用于您的情况。${note}`;
-        const notAt = composer.notAtTown(item, null);
-        return this.result('not_at_town', town, matches.map((m, i) => (i === 0 ? { ...m, atTown: false } : m)), { answer: `${head}\n${notAt.answer.split('\n').slice(2).join('\n')}`.slice(0, 380), followups: c.composed.followups }, {
+        // Only the storage rule and a way on: the no-storage licence's own office and time limits would contradict it.
+        const tail = composer.hotline ? `具体请拨打 ${composer.hotline} 政务服务便民热线咨询，或回复「人工」请工作人员联系您。` : '具体请回复「人工」，请工作人员联系您。';
+        return this.result('not_at_town', town, matches.map((m, i) => (i === 0 ? { ...m, atTown: false } : m)), { answer: `${head}\n${tail}`, followups: {} }, {
           topic: this.topicOf([item], town, aspect),
         });
       }

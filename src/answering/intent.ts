@@ -56,9 +56,12 @@ const UNHELD: [string, RegExp][] = [
   ['年检年审和有效期', /年检|年审|一年一审|有效期|几年有效|多久审一次|多长时间审|复核|(设置|使用|许可|有效)期限|能用几年|管几年|用多久/],
   ['缴费基数和费率', /缴费基数|基数|费率|缴费比例|比例|承担多少|缴多少|交多少(钱)?社保|社保(交|缴)多少|每(个)?月(交|缴)多少|缴费档次/],
   ['面积、规模和距离标准', /多少平|面积标准|面积(有)?限制|限制面积|面积.{0,3}(规定|标准|多大)|拥有多少|能有多少|最大面积|规模.{0,4}(确定|标准|多大)|距离标准|多远|间距/],
+  ['注册资本（注册资金）', /注册资金|注册资本|认缴|实缴/],
   ['贷款额度和利率', /利率|利息|额度|贷多少|能贷/],
   ['烟花爆竹燃放政策', /解禁|禁放|禁燃|禁止燃放|限放|燃放(时间|区域|规定|政策)/],
   ['补缴和断缴', /补交|补缴|断缴|断交|中断缴费|断了.{0,4}(交|缴)/],
+  // Comparing two things (「老年证和优待卡的区别」) is not what a card says; which licences differ is (证件有什么区别).
+  ['两者的区别', /(区别|差别|不同之处)|一样吗|是一回事吗|是不是一回事/],
   ['政策的最新变化和试点', /新规定|新政策|最新政策|最新规定|新政(?!务)|试点|政策(变化|调整)/],
   ['政策历史', /哪(一)?年|什么时候开始|何时开始|啥时(候)?开始|从哪年|历史|以前是|最早/],
   ['投诉处理结果', /投诉结果|投诉了没|投诉没人管/],
@@ -78,6 +81,8 @@ export function unheldAspect(text: string, itemName?: string, itemKeys: string[]
   for (const [name, re] of UNHELD) {
     // Changing a name is a 变更, not a question about naming rules.
     if (name === '名称（字号）的规定' && /变|改|换|更/.test(c)) continue;
+    // Which licences two shops need (「副食店和便利店的证件有什么区别」) is answered by the licences themselves.
+    if (name === '两者的区别' && /(证件|证照|手续|执照|许可证?|证).{0,3}(有)?(什么|啥|何)?(区别|差别|不同)/.test(c)) continue;
     if (re.test(c)) return name;
   }
   // 「低保多少钱」: for a benefit, "how much" is the amount paid out, which the knowledge does not hold.
@@ -216,6 +221,7 @@ const HELD_IN_NOTES: Record<string, RegExp> = {
   补贴标准和金额: /\d+(\.\d+)?元/,
   发放标准和金额: /\d+(\.\d+)?元/,
   '面积、规模和距离标准': /平方米|面积|距离|米以上|米以内/,
+  '注册资本（注册资金）': /注册资本|注册资金/,
 };
 
 /** The item's own note or condition that answers the part asked, when the knowledge has one. */

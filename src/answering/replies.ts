@@ -78,7 +78,10 @@ export class Replies {
     return clip(
       [
         `ℹ️ 知识库里有「${item.name}」的办理信息（${where}），但没有您问的${unheld}，我不能乱说。`,
-        `${unheld}请${this.whereToAsk(item).replace(/^可以/, '')}`,
+        // Taxes and invoices are not the item department's business: no department is named for them.
+        /税|发票/.test(unheld)
+          ? this.hotline ? `${unheld}请拨打 ${this.hotline} 政务服务便民热线咨询。` : `${unheld}请向主管税务的部门咨询。`
+          : `${unheld}请${this.whereToAsk(item).replace(/^可以/, '')}`,
         `想了解「${item.name}」怎么办，回复「材料」「流程」「地址」。`,
       ].join('\n'),
     );

@@ -56,6 +56,8 @@ export class Understander {
   private readonly items: Dictionary<number>;
   private readonly scenarios: Dictionary<Scenario>;
   private readonly scenarioStems: Dictionary<Scenario>;
+  /** Character pairs of every item name, alias and synonym (a place name made of them is an item name). */
+  private readonly itemGrams = new Set<string>();
   readonly index: KnowledgeIndex;
   private readonly townKeys: string[];
   /** Each fact's compact topic and keywords that can match (computed once, not per question). */
@@ -81,6 +83,8 @@ export class Understander {
       if (id !== undefined) this.items.add(s.说法, id);
     }
     this.items.finish();
+    for (const item of k.items) for (const key of [item.name, ...item.aliases]) for (const g of Understander.bigrams(key)) this.itemGrams.add(g);
+    for (const syn of k.synonyms) for (const g of Understander.bigrams(syn.说法)) this.itemGrams.add(g);
     this.scenarios = new Dictionary<Scenario>();
     for (const s of k.scenarios) for (const key of [s.name, ...s.aliases]) this.scenarios.add(key, s);
     this.scenarios.finish();
@@ -251,6 +255,9 @@ export class Understander {
     const known = new Set(this.k.regions.towns.flatMap((t) => [t.name, ...t.aliases].map(compact)));
     const out: string[] = [];
     for (const m of c.matchAll(PLACE_END)) {
+      // 「镇里」「镇上」 after an item's words (林木采伐镇里能办不) mean the town asked about, not a town called 木采伐镇.
+      const generic = /^(里|上|内|这边|那边)/.test(c.slice(m.index + m[0].length));
+      if (generic && this.itemGrams.has(c.slice(Math.max(0, m.index - 2), m.index))) continue;
       // Up to three characters before the suffix, dropping any that cannot be in a name (在, 的 …).
       let stem = '';
       for (let i = m.index - 1; i >= 0 && stem.length < 3; i--) {
@@ -265,9 +272,15 @@ export class Understander {
       out.push(name);
     }
     // The county's other townships by a bare name (官渡 for 官渡镇), as the knowledge lists them.
+    // The county's own names are taken out first: 乙市 inside 甲乙市 is not 乙市镇.
+    const county = this.k.regions.county as { name: string; aliases: string[]; prefecture?: string; province?: string };
+    let rest = c;
+    for (const own of [county.name, ...county.aliases, county.prefecture, county.province].filter((x): x is string => !!x).map(compact).sort((a, b) => b.length - a.length)) {
+      rest = rest.split(own).join(' ');
+    }
     for (const place of this.k.regions.county.other_places) {
       if (out.some((o) => o.includes(compact(place.name)) || compact(place.name).includes(o))) continue;
-      if ([place.name, ...place.aliases].some((a) => compact(a).length >= 2 && c.includes(compact(a)))) out.push(place.name);
+      if ([place.name, ...place.aliases].some((a) => compact(a).length >= 2 && rest.includes(compact(a)))) out.push(place.name);
     }
     return [...new Set(out)];
   }

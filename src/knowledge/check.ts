@@ -267,8 +267,9 @@ export function crossCheck(k: Knowledge): Problem[] {
   const itemWords = [...k.items.flatMap((i) => [i.name, ...i.aliases]), ...k.synonyms.map((s) => s.说法)].map(compact);
   for (const row of k.notHeld) {
     const key = compact(row.说法);
-    const clash = itemWords.find((w) => w.includes(key));
-    if (clash) warn(row.origin, '说法', `「${row.说法}」出现在事项名称或说法「${clash}」里，问到时仍按事项回答，这一行不会生效`, '删除这一行，或写得更具体');
+    // A term that is itself an item's name or synonym never takes effect; one inside a longer name (诊所 in 宠物诊所)
+    // still declines every other use (牙科诊所).
+    if (itemWords.includes(key)) warn(row.origin, '说法', `「${row.说法}」就是事项名称或说法，问到时仍按事项回答，这一行不会生效`, '删除这一行，或写得更具体');
   }
 
   // Evaluation sets: items and towns known.

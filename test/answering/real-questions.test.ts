@@ -111,7 +111,9 @@ describe('an aspect the knowledge does not hold gets an honest partial answer', 
       expect(r, q).not.toMatch(/^✅/m);
       expect(r, q).toMatch(part);
       expect(r, q).toMatch(/没有您问的/);
-      expect(r, q).toMatch(/局（(县级|地市级|省级)/);
+      // Where to ask: the item's department with its level — except taxes, which are not that department's business.
+      expect(r, q).toMatch(/税/.test(q) ? /12345/ : /局（(县级|地市级|省级)/);
+      if (/税/.test(q)) expect(r, q).not.toContain('市场监督管理局');
       expect(unanswered.entries.length, q).toBe(before + 1);
     }
     const r = await engine.ask('永安镇个体户的税率是多少');

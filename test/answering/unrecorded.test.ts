@@ -30,10 +30,11 @@ beforeAll(async () => {
 });
 
 describe('a department place the knowledge does not record', () => {
-  it('a town that cannot: the department by name, the place not recorded, never the county centre', async () => {
+  it('a town with no list yet: its availability is unknown (never "cannot"), the department by name, never the county centre', async () => {
     const out = await ask('--town', '乙镇', '林木采伐许可证在哪办');
+    expect(out).toContain('还没有乙镇的下放事项清单');
+    expect(out).not.toMatch(/乙镇(暂)?不能办/);
     expect(out).toContain('某县林业局');
-    expect(out).toContain('办理地点：知识库未记录');
     expect(out).not.toContain('政务服务中心');
   });
 

@@ -1,0 +1,86 @@
+// Defects a newcomer tester found by asking in their own words (issue 11 follow-up), each
+// asserted on what the owner reads.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/env.ts';
+import { openAnswerer, type Engine } from '../../src/answering/engine.ts';
+import type { AnswerResult, Topic } from '../../src/answering/types.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+
+const KNOWLEDGE = path.resolve(import.meta.dirname, '../../knowledge');
+let engine: Engine & { close(): Promise<void> };
+
+beforeAll(async () => {
+  engine = await openAnswerer(loadConfig({ KNOWLEDGE_DIR: KNOWLEDGE, DATA_DIR: tempDir('daiban-newcomer-') }));
+});
+afterAll(async () => {
+  await engine.close();
+});
+
+/** A conversation: each question carries the previous answer's topic, as the turn pipeline does. */
+async function conversation(town: string | null, ...questions: string[]): Promise<AnswerResult[]> {
+  let topic: Topic | null = null;
+  const out: AnswerResult[] = [];
+  for (const q of questions) {
+    const r = await engine.answer(q, { town, topic });
+    topic = r.topic ?? topic;
+    out.push(r);
+  }
+  return out;
+}
+
+describe('a follow-up that moves to another town', () => {
+  it('says first whether that town can do it, and where to go instead when it cannot', async () => {
+    const [, dayao, huaichuan] = await conversation(null, '劳务派遣经营许可要什么材料', '那大瑶镇呢', '淮川街道能办吗');
+    expect(dayao!.answer.split('\n')[0]).toBe('❌ 大瑶镇暂不能办理「劳务派遣经营许可」。');
+    expect(dayao!.answer).toContain('永安镇');
+    expect(huaichuan!.answer.split('\n')[0]).toBe('❌ 淮川街道暂不能办理「劳务派遣经营许可」。');
+  });
+
+  it('keeps the part asked, after the new town\'s headline, and the next item is asked about that town', async () => {
+    const [, dayao, licence] = await conversation('永安镇', '食品经营许可要几天', '那大瑶镇呢', '那营业执照呢');
+    expect(dayao!.answer.split('\n')[0]).toMatch(/^✅ 大瑶镇可以办理「食品经营许可」/);
+    expect(dayao!.answer).toContain('承诺5个工作日');
+    expect(licence!.town).toBe('大瑶镇');
+  });
+});
+
+describe('words around an item are not place names', () => {
+  it('「镇里」 after an item name is the town asked about', async () => {
+    for (const q of ['林木采伐镇里能办不', '劳务派遣许可镇里能办不']) {
+      const r = await engine.answer(q, { town: '永安镇', topic: null });
+      expect(r.status, q).toBe('answered');
+      expect(r.answer, q).not.toContain('下放事项清单');
+    }
+  });
+
+  it('the county\'s own city is not one of its townships (沙市 in 长沙市), and its districts are elsewhere', async () => {
+    const r = await engine.answer('长沙市岳麓区能办营业执照吗', { town: '永安镇', topic: null });
+    expect(r.answer).toContain('没有「岳麓区」的下放事项清单');
+    expect((await engine.answer('我在长沙市开店，营业执照在哪办', { town: '永安镇', topic: null })).answer).not.toContain('沙市镇');
+  });
+});
+
+describe('honest answers to what the owner actually asked', () => {
+  it('a phone number in the question does not turn it into a hotline question', async () => {
+    const r = await engine.answer('我电话13812345678开棋牌室要什么证', { town: '永安镇', topic: null });
+    expect(r.status).not.toBe('town_info');
+    expect(r.answer).not.toContain('13812345678');
+  });
+
+  it('with a warehouse, only the storage rule and a way on — not the no-storage licence\'s office and time limits', async () => {
+    const r = await engine.answer('我卖油漆，有个仓库，危化品经营许可永安镇能办吗', { town: '永安镇', topic: null });
+    expect(r.answer).toContain('带储存设施的向长沙市应急管理局申请');
+    expect(r.answer).not.toContain('也可以到');
+    expect(r.answer).not.toContain('工作日');
+  });
+
+  it('tax questions are not sent to the item\'s department; registered capital is a part not held', async () => {
+    const tax = await engine.answer('开饭店税率是多少', { town: null, topic: null });
+    expect(tax.status).toBe('partial');
+    expect(tax.answer).not.toContain('市场监督管理局');
+    const capital = await engine.answer('开公司要多少注册资金', { town: null, topic: null });
+    expect(capital.status).toBe('partial');
+    expect(capital.answer).toContain('注册资本');
+  });
+});
