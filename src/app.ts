@@ -20,6 +20,7 @@ import type { Catalogue } from './knowledge/catalogue.ts';
 import {
   isQuestion,
   parseBindingCommand,
+  parseEverydayRating,
   parseProxyRequest,
   parseRating,
   parseTicketLead,
@@ -30,9 +31,11 @@ import * as T from './intents/texts.ts';
 import type { Logger } from './log.ts';
 import { maskPersonalData } from './privacy/pii.ts';
 import type { BindingRepo, SeenRepo } from './store/types.ts';
-import { parseDialogState, question as dialogQuestion, type DialogState } from './tickets/dialog.ts';
+import { FIELD_LABELS, parseDialogState, question as dialogQuestion, type DialogState } from './tickets/dialog.ts';
 import { humanDuringDialog } from './tickets/messages.ts';
-import { isOpen, type Ticket, type TicketEvent } from './tickets/model.ts';
+import { isOpen, STATUS_LABELS, type Ticket, type TicketEvent } from './tickets/model.ts';
+import { formatLocal, nextWorkingStart } from './tickets/worktime.ts';
+import { parseWorkingHours } from './knowledge/facts.ts';
 import { toSimplified } from './text/normalize.ts';
 import type { Dispatcher } from './notify/dispatcher.ts';
 import type { OutboxEntry } from './notify/outbox.ts';
@@ -116,6 +119,8 @@ export interface App {
 
 /** Statuses whose matches name the item(s) the person is asking about. */
 const ITEM_STATUSES = new Set(['answered', 'not_at_town', 'scenario', 'proxy_request']);
+/** Statuses of a text the knowledge could not place at all. */
+const NOT_UNDERSTOOD = new Set(['no_match', 'out_of_scope']);
 /** Attempts to deliver one message through its channel before it is reported as failed. */
 const SEND_ATTEMPTS = 3;
 
@@ -257,7 +262,10 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
 
   const topicOf = (result: AnswerResult, now: number): ConversationRecord['topic'] => {
     if (!ITEM_STATUSES.has(result.status) || result.matches.length === 0) return null;
-    const items = result.status === 'scenario' ? [...new Set(result.matches.map((m) => m.item))] : [result.matches[0]!.item];
+    // Several items named at once (「食品经营许可和营业执照」): the engine's topic holds them all.
+    const named = (result.topic?.items ?? []).filter((i) => result.matches.some((m) => m.item === i));
+    const items =
+      result.status === 'scenario' ? [...new Set(result.matches.map((m) => m.item))] : named.length > 1 ? named : [result.matches[0]!.item];
     return { items, ...(result.scenario ? { scenario: result.scenario } : {}), town: result.town, at: now };
   };
 
@@ -359,7 +367,11 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     }
     const desk = t.s.desk;
     if (!desk) return [replyTo(t.inbound, T.proxyUnavailable(contactFor(req?.town ?? t.town)))];
-    if (!req) return [replyTo(t.inbound, T.ASK_WHICH_ITEM)];
+    if (!req) {
+      // The next message in this chat may name the item(s) (route proxy_item).
+      t.record.awaitingItem = { chat: t.inbound.chat.id, at: t.now };
+      return [replyTo(t.inbound, T.ASK_WHICH_ITEM)];
+    }
     logger.info({ chat: t.msg.chatId, sender: t.msg.senderId, items: req.items, town: req.town }, 'proxy request');
     return mentionAsker(t.inbound, fromDesk(t.inbound.chat.channel, await desk.startRequest(t.msg, req)));
   }
@@ -371,16 +383,34 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     if (t.record.humanAskedAt !== null && t.now - t.record.humanAskedAt < TTL.humanRepeatMs) {
       return [replyTo(m, T.HUMAN_ALREADY_REQUESTED + reminder)];
     }
-    // In a registration dialog the town is the dialog's: its own centre, not the county's.
-    const town = t.town ?? t.dialog?.town ?? null;
-    const targets = config.staffRooms.length || config.staffIds.length ? staffAddresses(m.chat.channel, town) : [];
+    const open = t.tickets.filter((x) => isOpen(x.status));
+    // In a registration dialog the town is the dialog's: its own centre, not the county's; else the open ticket's or the topic's.
+    const town = t.town ?? t.dialog?.town ?? open[0]?.town ?? t.record.topic?.town ?? null;
+    // Private or group, staff are told the same way (a town nobody covers: every staff group).
+    const targets =
+      config.staffRooms.length || config.staffIds.length
+        ? deps.tickets
+          ? deps.tickets.routing.forHuman(town)
+          : staffAddresses(m.chat.channel, town)
+        : [];
     if (!targets.length) return [replyTo(m, T.humanUnavailable(contactFor(town)) + reminder)];
     t.record.humanAskedAt = t.now;
     const where = m.chat.kind === 'group' ? `群「${m.chatName ?? m.chat.id}」` : '私聊';
     const about = t.dialog?.items.length ? t.dialog.items.join('、') : t.record.topic ? t.record.topic.items.join('、') : null;
-    const note = maskPersonalData(T.humanForStaff(m.sender.name, where, about));
-    logger.info({ chat: m.chat.id, sender: m.sender.id, town: t.town }, 'human requested');
-    const told = t.dialog ? humanDuringDialog(contactFor(town)) : T.humanRequested(contactFor(town));
+    const situation: T.HumanSituation =
+      m.chat.kind === 'group'
+        ? { kind: 'group' }
+        : t.dialog
+          ? { kind: 'dialog', step: t.dialog.step === 'confirm' ? '核对确认' : FIELD_LABELS[t.dialog.step as keyof typeof FIELD_LABELS] ?? t.dialog.step }
+          : open.length
+            ? { kind: 'tickets', tickets: open.map((x) => ({ id: x.id, status: STATUS_LABELS[x.status] })) }
+            : { kind: 'none' };
+    const note = maskPersonalData(T.humanForStaff(m.sender.name, where, about, situation));
+    logger.info({ chat: m.chat.id, sender: m.sender.id, town, situation: situation.kind }, 'human requested');
+    // Outside the centre's working hours: when staff will see it.
+    const hours = catalogue ? parseWorkingHours((town ? catalogue.town(town)?.centre.hours : undefined) ?? catalogue.countyCentre().hours) : null;
+    const next = nextWorkingStart(new Date(t.now), hours ?? undefined);
+    const told = (t.dialog ? humanDuringDialog(contactFor(town)) : T.humanRequested(contactFor(town))) + (next ? T.staffSeeAt(formatLocal(next)) : '');
     return [replyTo(m, told + reminder), ...targets.map((to) => ({ to, text: note }))];
   }
 
@@ -461,7 +491,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   }
 
   async function rate(t: Turn): Promise<Outbound[]> {
-    const r = parseRating(t.msg.text);
+    const r = parseRating(t.msg.text) ?? (t.mode === 'awaiting_rating' ? parseEverydayRating(t.msg.text) : null);
     if (!r) return [replyTo(t.inbound, T.RATING_SCALE)];
     const done = finishedTickets(t.tickets);
     const reader = t.s.reader;
@@ -532,13 +562,21 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     human: async (t) => humanRequest(t),
     dialog_cancel: async (t) => (await viaDesk(t)) ?? [],
     nothing_to_cancel: async (t) => [replyTo(t.inbound, T.NOTHING_TO_CANCEL)],
-    help: async (t) => [
-      replyTo(t.inbound, T.helpText(config.botName) + (t.dialog ? `\n${T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog))}` : '')),
-    ],
+    help: async (t) => {
+      // A clerk in a staff group or in private: the ticket commands.
+      if (t.staff && (t.inbound.chat.kind === 'direct' || isStaffRoom(t.inbound.chat))) {
+        return [replyTo(t.inbound, t.inbound.chat.kind === 'direct' ? `${T.STAFF_HELP}\n\n${T.helpText(config.botName)}` : T.STAFF_HELP)];
+      }
+      return [
+        replyTo(t.inbound, T.helpText(config.botName) + (t.dialog ? `\n${T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog))}` : '')),
+      ];
+    },
     greeting: async (t) => [
       replyTo(t.inbound, T.helpText(config.botName) + (t.dialog ? `\n${T.dialogContinues(dialogQuestion(t.dialog.step, t.dialog))}` : '')),
     ],
     proxy_request: (t) => proxyRequest(t, parseProxyRequest(t.msg.text)!.rest),
+    // The reply to 「请问您想代办哪一项手续？」: an item (or several) starts the dialog; anything else is a question.
+    proxy_item: async (t) => (knows(await compute(t, t.msg.text)) ? proxyRequest(t, t.msg.text) : plainQuestion(t)),
     rate,
     clerk_message: clerkMessage,
     thanks: async (t) => [replyTo(t.inbound, T.YOU_ARE_WELCOME)],
@@ -557,6 +595,10 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       if (!reader && t.inbound.chat.kind === 'direct') {
         const r = await viaDesk(t);
         if (r) return r;
+      }
+      // A finished ticket waits for its rating: a remark the knowledge cannot place (「嗯就这样吧」) is taken as a try at rating.
+      if (t.mode === 'awaiting_rating' && !isQuestion(t.msg.text) && NOT_UNDERSTOOD.has((await compute(t, t.msg.text)).status)) {
+        return [replyTo(t.inbound, T.rateAgain(finishedTickets(t.tickets).map((x) => x.id)))];
       }
       return plainQuestion(t);
     },
@@ -601,6 +643,7 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       case 'dialog_question':
       case 'clerk_question':
       case 'confirm_again':
+      case 'proxy_item':
         return [text];
       case 'proxy_request': {
         const rest = parseProxyRequest(text)?.rest ?? '';
@@ -659,7 +702,10 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       staffRoomChatter: decision.via === 'staff_room',
       staff,
       unclaimedTicket: tickets.some((x) => x.status === 'registered'),
+      awaitingItem: record.awaitingItem?.chat === inbound.chat.id,
     };
+    // 「请问您想代办哪一项手续？」 waits for one message only.
+    record.awaitingItem = null;
     const route = pickRoute(routes, facts);
     logger.debug({ id: inbound.id, chat: inbound.chat.id, sender: personId, via: decision.via, mode, route: route.name }, 'message in');
     // The slow part first, outside any transaction: the answers this route may give.

@@ -14,6 +14,8 @@ export const TTL = {
   topicMs: 2 * 3600_000,
   /** What the last answer was about, for follow-ups such as 「要几天」「那大瑶镇呢」. */
   followupMs: 30 * 60_000,
+  /** A reply to 「请问您想代办哪一项手续？」 within this time names the item(s) to register. */
+  awaitingItemMs: 30 * 60_000,
   /** A second 「人工」 within this time does not notify staff again. */
   humanRepeatMs: 10 * 60_000,
   /** An untouched registration dialog is forgotten after this (the desk keeps its state). */
@@ -58,6 +60,8 @@ export const recordSchema = z.object({
   ratingTicket: z.number().int().nullable(),
   /** The engine's topic of the last answer (absent in records from before the stateless engine). */
   answerTopic: answerTopicSchema.nullable().optional(),
+  /** The bot asked which item to register (in this chat, at this time); the next message there may name it. */
+  awaitingItem: z.object({ chat: z.string(), at: z.number() }).nullable().optional(),
   /** When this person last asked for a human (staff are told once per TTL.humanRepeatMs). */
   humanAskedAt: z.number().nullable(),
   /** ms since epoch */
@@ -81,6 +85,7 @@ export function revive(raw: unknown, key: string, now: number): ConversationReco
     r.topicChat = null;
   }
   if (r.answerTopic && now - r.answerTopic.at >= TTL.followupMs) r.answerTopic = null;
+  if (r.awaitingItem && now - r.awaitingItem.at >= TTL.awaitingItemMs) r.awaitingItem = null;
   if (r.humanAskedAt !== null && now - r.humanAskedAt >= TTL.humanRepeatMs) r.humanAskedAt = null;
   return r;
 }

@@ -18,6 +18,18 @@ export const VOCABULARY = {
   proxy: ['代办', '帮我代办', '请帮我代办', '帮我办', '我要代办', '申请代办', '能帮我办吗', '找人帮我办'],
   /** The national 政务服务「好差评」 levels, best first, and the scores they stand for. */
   rating: { 非常满意: 5, 满意: 4, 基本满意: 3, 不满意: 2, 非常不满意: 1 } as Record<string, 1 | 2 | 3 | 4 | 5>,
+  /**
+   * Everyday words for the same levels, taken only while a finished ticket
+   * waits for its rating (「还行吧」「太慢了」); matched whole, after trailing
+   * particles (吧 啊 呀 哈 的 了 …) are dropped.
+   */
+  ratingEveryday: {
+    很满意: 5, 特别满意: 5, 十分满意: 5, 太满意了: 5, 非常好: 5, 特别好: 5, 太好了: 5, 很好: 5, 非常棒: 5, 很棒: 5, 太棒了: 5, 给力: 5, 五星: 5, 满分: 5, 好评: 5,
+    挺满意: 4, 比较满意: 4, 还算满意: 4, 不错: 4, 挺不错: 4, 还不错: 4, 挺好: 4, 蛮好: 4, 挺快: 4, 很快: 4, 很及时: 4,
+    还行: 3, 还可以: 3, 一般: 3, 一般般: 3, 凑合: 3, 凑合吧: 3, 马马虎虎: 3, 过得去: 3, 还好: 3, 就那样: 3, 说得过去: 3, 中评: 3,
+    太慢了: 2, 太慢: 2, 很慢: 2, 有点慢: 2, 慢: 2, 不太满意: 2, 不好: 2, 不太好: 2, 不行: 2, 差评: 2, 一点都不快: 2,
+    很差: 1, 太差了: 1, 太差: 1, 差: 1, 很不满意: 1, 特别不满意: 1, 极差: 1, 非常差: 1, 很糟糕: 1, 太烂了: 1, 垃圾: 1,
+  } as Record<string, 1 | 2 | 3 | 4 | 5>,
   binding: ['#绑定', '#解绑', '#状态'],
   help: ['帮助', '菜单', '你能做什么', '怎么用', '使用说明'],
   /** Greetings: the bot introduces itself, but while a clerk holds the conversation they are for the clerk. */
@@ -133,6 +145,27 @@ export function parseRating(text: string): Rating | null {
   if (!m) return null;
   const score = (m[2] ? VOCABULARY.rating[m[2]]! : Number(m[3])) as Rating['score'];
   return { score, ticket: m[1] ? Number(m[1]) : null, comment: m[4]?.trim() || null };
+}
+
+const EVERYDAY = new Map(Object.entries(VOCABULARY.ratingEveryday).map(([w, score]) => [bare(w), score] as const));
+const PARTICLES = /(吧|啊|呀|哈|哦|喔|噢|嘛|的|了|啦|呗|咯|哟|吧其实|其实)+$/;
+
+/**
+ * While a rating is awaited: the 好差评 words and 1-5 (parseRating), or an
+ * everyday word for a level (「还行吧」 3, 「不错」 4, 「太慢了」 2), optionally with
+ * a comment after a comma (「一般，跑了两趟」). The everyday words are kept as
+ * the comment so staff read what was said. Null when it is neither.
+ */
+export function parseEverydayRating(text: string): Rating | null {
+  const strict = parseRating(text);
+  if (strict) return strict;
+  const t = clean(text).replace(/[!！。.~～…]+$/, '');
+  const m = /^([^,，;；]+?)(?:\s*[,，;；:：\s]\s*([\s\S]*))?$/.exec(t);
+  if (!m) return null;
+  const head = bare(m[1]!);
+  const score = EVERYDAY.get(head) ?? EVERYDAY.get(head.replace(PARTICLES, '')) ?? EVERYDAY.get(head.replace(/^(服务|感觉|总体|整体|总的来说|还是)+/, '').replace(PARTICLES, ''));
+  if (score === undefined) return null;
+  return { score, ticket: null, comment: t };
 }
 
 /** A bare number or 「6分」 that is not a valid rating: a score off the scale. */

@@ -17,6 +17,7 @@ import {
   isTicketQuery,
   parseBindingCommand,
   parseCancelOwn,
+  parseEverydayRating,
   parseProxyRequest,
   parseRating,
   parseStaffCommand,
@@ -34,6 +35,8 @@ export interface RouteFacts {
   staff: boolean;
   /** The person has a registered ticket no clerk has claimed yet. */
   unclaimedTicket: boolean;
+  /** The bot just asked this person which item to handle (「请问您想代办哪一项手续？」) in this chat. */
+  awaitingItem?: boolean;
 }
 
 export const ROUTE_NAMES = [
@@ -57,6 +60,7 @@ export const ROUTE_NAMES = [
   'dialog_question',
   'dialog_step',
   'clerk_question',
+  'proxy_item',
   'unclaimed_note',
   'question',
 ] as const;
@@ -76,7 +80,7 @@ const PRIVATE_KINDS = new Set<PersonalDataKind>(['id_card', 'bank_card', 'mobile
 /** The table without handlers: order, modes and matchers. */
 export const ROUTE_SPECS: readonly Omit<Route<never>, 'handle'>[] = [
   // Clerks talking among themselves in a staff room: only ticket commands get a reply.
-  { name: 'staff_chatter', modes: ALL, match: (f) => f.staffRoomChatter && !parseStaffCommand(f.text) },
+  { name: 'staff_chatter', modes: ALL, match: (f) => f.staffRoomChatter && !parseStaffCommand(f.text) && !isHelp(f.text) },
   // 待办 / 接单 12 / 补件 12 …: staff only (others get a refusal, or their own ticket for 查).
   { name: 'staff_command', modes: ALL, match: (f) => parseStaffCommand(f.text) !== null },
   { name: 'binding', modes: ALL, match: (f) => parseBindingCommand(f.text) !== null },
@@ -90,7 +94,12 @@ export const ROUTE_SPECS: readonly Omit<Route<never>, 'handle'>[] = [
   { name: 'help', modes: ALL, match: (f) => isHelp(f.text) },
   { name: 'greeting', modes: ['bot', 'dialog', 'awaiting_rating'], match: (f) => isGreeting(f.text) },
   { name: 'proxy_request', modes: ALL, match: (f) => parseProxyRequest(f.text) !== null },
-  { name: 'rate', modes: ['bot', 'awaiting_rating'], match: (f) => parseRating(f.text) !== null || (f.mode === 'awaiting_rating' && isOffScale(f.text)) },
+  // While a finished ticket waits for its rating, everyday words (还行, 太慢了 …) and off-scale numbers are ratings too.
+  {
+    name: 'rate',
+    modes: ['bot', 'awaiting_rating'],
+    match: (f) => parseRating(f.text) !== null || (f.mode === 'awaiting_rating' && (isOffScale(f.text) || parseEverydayRating(f.text) !== null)),
+  },
   // Talking with the clerk: 「#12 …」 always goes to that ticket's clerk; thanks and 「在吗」 too.
   { name: 'clerk_message', modes: ['clerk'], match: (f) => parseTicketLead(f.text) !== null || !isQuestion(f.text) || isGreeting(f.text) },
   { name: 'thanks', modes: ['bot', 'awaiting_rating'], match: (f) => isThanks(f.text) },
@@ -99,6 +108,8 @@ export const ROUTE_SPECS: readonly Omit<Route<never>, 'handle'>[] = [
   { name: 'dialog_question', modes: ['dialog'], match: (f) => isQuestion(f.text) },
   { name: 'dialog_step', modes: ['dialog'], match: () => true },
   { name: 'clerk_question', modes: ['clerk'], match: () => true },
+  // The reply to 「请问您想代办哪一项手续？」: the item(s) to register (a question is answered instead).
+  { name: 'proxy_item', modes: ['bot', 'awaiting_rating'], match: (f) => !!f.awaitingItem && !isQuestion(f.text) },
   // 「好的我明天补」 before anyone claimed the ticket: kept on the ticket for the clerk.
   { name: 'unclaimed_note', modes: ['bot', 'awaiting_rating'], match: (f) => f.chat === 'direct' && f.unclaimedTicket && !isQuestion(f.text) },
   { name: 'question', modes: ALL, match: () => true },

@@ -7,6 +7,23 @@ export const helpText = (botName: string): string =>
   `您好，我是${botName}，可以帮您查：哪些手续能在镇（街道）办、在哪办、带什么材料、多久办好。` +
   '例如问我「某某镇能办食品经营许可吗」。需要工作人员帮您跑腿，回复「代办」。';
 
+/** 帮助 from a clerk in a staff group or in private: the ticket commands (src/tickets/actions.ts). */
+export const STAFF_HELP = [
+  '办事员指令（在代办员工作群或私聊我发送；12 为代办单号，也可写 #12）：',
+  '待办 —— 列出未办结的代办单',
+  '查 12 —— 代办单详情和记录',
+  '接单 12 —— 接下这张单，之后申请人的消息会转给您',
+  '转派 12 @某人 —— 转给另一位办事员',
+  '办理 12 —— 开始办理',
+  '补件 12 要补的材料 —— 通知申请人补件',
+  '回复 12 内容 —— 回复申请人',
+  '办结 12 —— 办结，并请申请人评价',
+  '中止 12 原因 —— 中止办理',
+  '备注 12 内容 —— 内部备注，申请人看不到',
+  '交还 12 —— 把对话交还小助手',
+  '企业群里：#绑定 某某镇 / #解绑 / #状态。工作群里的其他消息我不回复；问办事指南请 @我。',
+].join('\n');
+
 export const PRIVACY_IN_GROUP =
   '为保护您的隐私，请不要在群里发身份证号、银行卡号或手机号（建议撤回那条消息）。' +
   '需要办理的话，请加我为好友或私聊我，发送「代办」，我们私下继续。';
@@ -58,10 +75,39 @@ export const HUMAN_ALREADY_REQUESTED = '已经通知过工作人员了，请稍�
 export const humanUnavailable = (contact: string): string =>
   `线上暂时没有工作人员值守，请直接联系服务中心：${contact}`;
 
-export const humanForStaff = (who: string, where: string, about: string | null): string =>
-  `【人工请求】${who}（${where}）需要工作人员联系。` +
-  (about ? `最近问的是：${about}。` : '') +
-  '对方在群里的可直接@对方；私聊来的，对方发「代办」登记后会出现在「待办」里。';
+/** Where the person stands, for the staff notice of 「人工」. */
+export type HumanSituation =
+  | { kind: 'group' }
+  /** Registering in private; `step` is the dialog's question now asked (企业名称, 手机 …, or 核对确认). */
+  | { kind: 'dialog'; step: string }
+  /** Open tickets in private, e.g. { id: 12, status: '已登记' }. */
+  | { kind: 'tickets'; tickets: { id: number; status: string }[] }
+  | { kind: 'none' };
+
+const humanHow = (s: HumanSituation): string => {
+  switch (s.kind) {
+    case 'group':
+      return '对方在群里，可直接在群里@对方（电话等个人信息请私聊）。';
+    case 'dialog':
+      return (
+        `对方正在私聊登记代办，填到「${s.step}」这一步；确认后代办单会出现在「待办」里。` +
+        '对方回复「交给办事员」可把已填的信息直接转成代办单。'
+      );
+    case 'tickets': {
+      const list = s.tickets.map((x) => `#${x.id}（${x.status}）`).join('、');
+      const first = s.tickets[0]!.id;
+      return `对方已有代办单 ${list}：发「查 ${first}」看详情，「接单 ${first}」或「回复 ${first} 内容」即可在私聊里联系对方。`;
+    }
+    case 'none':
+      return '对方在私聊中，还没有代办单：对方发「代办」登记联系方式后，会出现在「待办」里。';
+  }
+};
+
+export const humanForStaff = (who: string, where: string, about: string | null, situation: HumanSituation): string =>
+  `【人工请求】${who}（${where}）需要工作人员联系。` + (about ? `最近问的是：${about}。` : '') + humanHow(situation);
+
+/** Said with a 「人工」 request outside the centre's working hours (`when`: 「12-07 08:30」). */
+export const staffSeeAt = (when: string): string => `\n现在不是工作时间，工作人员 ${when} 上班后会看到您的请求。`;
 
 export const NOTHING_TO_CANCEL = '现在没有进行中的代办登记，不用取消。要查看已提交的代办单，请发「我的代办」；撤销某一单发「撤销 单号」。';
 
@@ -117,5 +163,12 @@ export const STAFF_ONLY = '「待办」等是服务中心办事员的指令，�
 
 export const stillToRate = (ids: number[]): string =>
   `还有 ${ids.map((id) => `#${id}`).join('、')} 待评价，可回复「评价 ${ids[0]} 满意」（非常满意／满意／基本满意／不满意／非常不满意）。`;
+
+/** While a finished ticket waits for its rating and the reply was neither a rating nor a question the knowledge knows. */
+export const rateAgain = (ids: number[]): string =>
+  `没看明白您的评价。请为代办单 ${ids.map((id) => `#${id}`).join('、')} 的服务打分：回复 1-5 的数字（5 为非常满意），` +
+  '或 满意 / 基本满意 / 不满意，也可以直接说「还行」「不错」「太慢了」。' +
+  (ids.length > 1 ? `有几张单时请写单号，例如「评价 ${ids[0]} 满意」。` : '') +
+  '想问别的手续，直接提问就行。';
 
 export const RATING_SCALE = '评价请回复 非常满意 / 满意 / 基本满意 / 不满意 / 非常不满意，或 1-5 的数字（5 为非常满意）。';

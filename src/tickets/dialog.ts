@@ -82,6 +82,11 @@ const CONFIRM = /^(确认|确定|确认无误|无误|是|是的|对|好|好的|�
 const NONE = /^(无|没有|暂无|无代码|还没有|没|否|空|\/|-|—)$/;
 /** No licence yet, so no credit code. */
 const NO_LICENCE = /^(还?没有?(营业)?执照|无(营业)?执照|执照还没(办|下来)?|还没办执照)$/;
+/** 「代码无」「没有代码」「无信用代码」「代码：没有」: no credit code, said with the word 代码. */
+const NO_CODE =
+  /^((还?没有?|无|暂无|还没)(统一社会|社会)?(信用)?代码|(统一社会|社会)?(信用)?代码[:：]?(无|没有|暂无|还没有|空))$/;
+/** Any way of saying there is no credit code (yet). */
+const noCode = (t: string): boolean => NONE.test(t) || NO_LICENCE.test(t) || NO_CODE.test(t);
 /** 「我叫王五」「我是王五」: the contact. */
 const INTRO = /^(我叫|我是|本人|联系人是|姓名是)/;
 /** Hands the unfinished registration to a clerk. */
@@ -265,7 +270,7 @@ type Checked<T> = { ok: true; value: T } | { ok: false; text: string };
 
 export function checkCreditCode(raw: string): Checked<string | null> {
   const t = clean(raw);
-  if (NONE.test(t) || NO_LICENCE.test(t)) return { ok: true, value: null };
+  if (noCode(t.replace(/\s+/g, ''))) return { ok: true, value: null };
   const code = normalizeCode(t);
   const problem = creditCodeProblem(code);
   if (problem === null) return { ok: true, value: code };
@@ -412,7 +417,7 @@ function recognise(text: string, step: Step): Found | null {
       labelled++;
       continue;
     }
-    if (NO_LICENCE.test(tok) && found.creditCode === undefined) {
+    if ((NO_LICENCE.test(tok) || NO_CODE.test(tok)) && found.creditCode === undefined) {
       found.creditCode = '无';
       continue;
     }

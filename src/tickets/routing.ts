@@ -26,6 +26,12 @@ export type Queue = 'town' | 'county' | 'unassigned';
 export interface Routing {
   /** Where a ticket of `town` is announced, and which queue that is. */
   route(town: string | null): { queue: Queue; to: Address[] };
+  /**
+   * Who hears a 「人工」 request: the town's route; when that reaches nobody
+   * (no town known, no county group, no STAFF_IDS), every staff group — a
+   * person asking for a human is never left unheard while a staff group exists.
+   */
+  forHuman(town: string | null): Address[];
   /** The staff group's town (null: county-wide), or undefined when `chat` is not a staff group. */
   staffGroupTown(chat: Address): string | null | undefined;
   /** The clerk's centre town, when the chat they act from tells it (a town staff group). */
@@ -56,6 +62,10 @@ export function createRouting(config: RoutingConfig): Routing {
       if (own.length > 0) return { queue: 'town', to: own };
       if (countyGroups.length > 0) return { queue: 'county', to: countyGroups };
       return { queue: 'unassigned', to: clerks };
+    },
+    forHuman(town) {
+      const to = routing.route(town).to;
+      return to.length > 0 ? to : groups.map((g) => g.address);
     },
     staffGroupTown(chat) {
       return groups.find((g) => sameAddress(g.address, chat))?.town;

@@ -63,6 +63,21 @@ export function workingDayDeadline(start: Date, days: number, windows: Windows =
   return new Date(day + END_OF_DAY_MIN * 60_000);
 }
 
+/** The start of the next working window after `now`, or null when `now` is inside one (within two weeks). */
+export function nextWorkingStart(now: Date, windows: Windows = DEFAULT_WINDOWS): Date | null {
+  const t = now.getTime();
+  const sorted = [...windows].sort((a, b) => a[0] - b[0]);
+  for (let day = localDayStart(t), i = 0; i < 14; day += DAY_MS, i++) {
+    if (!isWorkingDay(day)) continue;
+    for (const [s, e] of sorted) {
+      const ws = day + s * 60_000;
+      if (t >= ws && t < day + e * 60_000) return null;
+      if (ws > t) return new Date(ws);
+    }
+  }
+  return null;
+}
+
 /** 11-27 14:05 (Shanghai time). */
 export function formatLocal(d: Date): string {
   const s = new Date(d.getTime() + OFFSET_MS).toISOString();

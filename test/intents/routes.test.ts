@@ -41,6 +41,11 @@ const EXPECTED: Record<string, { phrases: readonly string[]; expect: Expect }> =
     phrases: [...Object.keys(VOCABULARY.rating), '1', '3分', '5星', '满意，办得很快', '评价 12 满意', '#12 4分'],
     expect: { bot: 'rate', dialog: 'dialog_step', clerk: 'clerk_message', awaiting_rating: 'rate', group: 'rate' },
   },
+  ratingEveryday: {
+    // Everyday words rate only while a finished ticket waits for its rating; elsewhere they are ordinary messages.
+    phrases: [...Object.keys(VOCABULARY.ratingEveryday), '还行吧', '挺好的', '一般，跑了两趟'],
+    expect: { bot: 'question', dialog: 'dialog_step', clerk: 'clerk_message', awaiting_rating: 'rate', group: 'question' },
+  },
   binding: { phrases: [...VOCABULARY.binding, '#绑定 永安镇', '＃綁定 永安'], expect: everywhere('binding') },
   help: { phrases: VOCABULARY.help, expect: everywhere('help') },
   greeting: {
@@ -83,6 +88,14 @@ describe('route table: every mode × every lexicon phrase', () => {
 });
 
 describe('route table: facts other than the text', () => {
+  it('takes 帮助 in a staff room, and the item named right after 「哪一项手续」', () => {
+    expect(route('帮助', 'group', { staffRoomChatter: true, staff: true })).toBe('help');
+    expect(route('食品经营许可', 'bot', { awaitingItem: true })).toBe('proxy_item');
+    expect(route('食品经营许可', 'awaiting_rating', { awaitingItem: true })).toBe('proxy_item');
+    expect(route('食品经营许可要几天', 'bot', { awaitingItem: true })).toBe('question');
+    expect(route('食品经营许可', 'bot')).toBe('question');
+  });
+
   it('keeps quiet about staff-room chatter but takes commands there', () => {
     expect(route('今天谁值班', 'group', { staffRoomChatter: true, staff: true })).toBe('staff_chatter');
     expect(route('接单 3', 'group', { staffRoomChatter: true, staff: true })).toBe('staff_command');

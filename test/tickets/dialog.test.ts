@@ -282,3 +282,22 @@ describe('registration dialog: the newcomer tester defects', () => {
     expect(none.kind).toBe('ask');
   });
 });
+
+describe('registration dialog: no credit code, said with 代码', () => {
+  it('「代码无」 among other fields fills "no code" and skips the step', () => {
+    const s = stateOf(last(run(start().state, '张记餐馆，代码无，联系人张三，电话13812345678')));
+    expect(s.fields).toEqual({ company: '张记餐馆', creditCode: null, contact: '张三', phone: '13812345678' });
+    expect(s.step).toBe('materials');
+  });
+
+  it.each(['没有代码', '无代码', '没代码', '还没有信用代码', '代码：没有', '信用代码无', '无执照', '还没有营业执照'])('「%s」 at the code step', (word) => {
+    const s = stateOf(last(run(start().state, '张记餐馆', word)));
+    expect(s.fields.creditCode, word).toBeNull();
+    expect(s.step, word).toBe('contact');
+  });
+
+  it('a code-like word that is not a "no" is still checked', () => {
+    const o = last(run(start().state, '张记餐馆', '代码123'));
+    expect(stateOf(o).step).toBe('creditCode');
+  });
+});

@@ -46,3 +46,17 @@ describe('routing', () => {
     expect(parseStaffAddress('wxid_x', 'direct')).toEqual({ channel: 'wechaty', kind: 'direct', id: 'wxid_x' });
   });
 });
+
+describe('routing: 人工 requests', () => {
+  const g = (id: string) => ({ channel: 'wechaty', kind: 'group' as const, id });
+  it('go where the town routes, and to every staff group when that reaches nobody', () => {
+    const r = createRouting({ staffIds: [], staffRooms: [{ roomId: 'a@chatroom', town: '永安镇' }, { roomId: 'b@chatroom', town: '大瑶镇' }] });
+    expect(r.forHuman('永安镇')).toEqual([g('a@chatroom')]);
+    expect(r.forHuman(null)).toEqual([g('a@chatroom'), g('b@chatroom')]);
+    expect(r.forHuman('镇头镇')).toEqual([g('a@chatroom'), g('b@chatroom')]);
+  });
+  it('go to the clerks when no group covers the town but clerks are configured', () => {
+    const r = createRouting({ staffIds: ['li'], staffRooms: [{ roomId: 'a@chatroom', town: '永安镇' }] });
+    expect(r.forHuman(null)).toEqual([{ channel: 'wechaty', kind: 'direct', id: 'li' }]);
+  });
+});
