@@ -169,7 +169,7 @@ export function statesLightTruck(text: string): boolean {
 }
 
 /** Short social turns: thanks, acknowledgements, goodbyes. */
-const SMALL_TALK = /^(谢谢|谢谢你|谢谢您|多谢|感谢|谢了|谢啦|thanks|thankyou|好的|好|好嘞|好滴|嗯|嗯嗯|哦|噢|ok|okay|收到|明白|明白了|知道了|晓得了|懂了|行|可以|拜拜|再见|辛苦了|麻烦了|麻烦你了|好的谢谢|好的谢谢你|ok谢谢)+[!！。.~～啦哈啊呀了哦咯]*$/i;
+const SMALL_TALK = /^(谢谢|谢谢你|谢谢您|多谢|感谢|谢了|谢啦|thanks|thankyou|好的|好|好嘞|好滴|嗯|嗯嗯|哦|噢|ok|okay|收到|明白|明白了|知道了|晓得了|懂了|行|可以|拜拜|再见|辛苦了|麻烦了|麻烦你了|好的谢谢|好的谢谢你|ok谢谢|明天再说|改天再说|等下再说|等会再说|回头再说|以后再说|下次再说|算了|不用了|没事了|没事|先这样|就这样吧|就这样)+[!！。.~～啦哈啊呀了哦咯]*$/i;
 
 export type SmallTalk = 'thanks' | 'ok' | 'bye';
 

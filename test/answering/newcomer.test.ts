@@ -107,3 +107,12 @@ describe('more real phrasings (tuning half, batches 8-9)', () => {
     expect((await ask('永安镇能办药店的证吗', '永安镇')).matches[0]?.item).toBe('药品零售企业经营许可');
   });
 });
+
+describe('putting it off', () => {
+  it('「明天再说」「算了」 get a short natural reply, not a decline', async () => {
+    for (const q of ['明天再说', '算了', '不用了，谢谢']) {
+      const r = await engine.answer(q, { town: '永安镇', topic: null });
+      expect(r.status, q).toBe('smalltalk');
+    }
+  });
+});
