@@ -41,9 +41,16 @@ export class Places {
     const own = [county.name, ...county.aliases, county.prefecture, county.province, ...regions.towns.flatMap((t) => [t.name, ...t.aliases]), ...county.other_places.flatMap((p) => [p.name, ...p.aliases])]
       .filter((x): x is string => !!x)
       .map(compact);
-    const words = ownWords.map(compact);
+    // Words of the knowledge, searched only for keys whose every character pair occurs in them (20,000 items stay cheap).
+    const joined = ownWords.map(compact).join('|');
+    const pairs = new Set<string>();
+    for (let i = 0; i + 2 <= joined.length; i++) pairs.add(joined.slice(i, i + 2));
+    const inWords = (key: string): boolean => {
+      for (let i = 0; i + 2 <= key.length; i++) if (!pairs.has(key.slice(i, i + 2))) return false;
+      return joined.includes(key);
+    };
     // Own names (the county, its city and province) and words of the knowledge are never another place.
-    const isOwn = (key: string): boolean => own.some((o) => o === key || o.includes(key) || key.includes(o) && bare(key) === bare(o)) || words.some((w) => w.includes(key));
+    const isOwn = (key: string): boolean => own.some((o) => o === key || o.includes(key) || key.includes(o) && bare(key) === bare(o)) || inWords(key);
     const add = (key: string, full: string): void => {
       const k = compact(key);
       if (k.length >= 2 && !GENERIC.has(k) && !isOwn(k)) this.dict.add(k, full);
