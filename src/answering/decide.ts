@@ -244,7 +244,7 @@ export class Decider {
     // A place we have no list for is never answered as the group's town.
     if (unknown.length) return this.result('no_match', null, [], composer.unknownPlace(unknown[0]!));
     // Another province or city: its rules are not in this knowledge (the county's own province and city are).
-    const region = named.length ? null : this.s.places.outside(raw);
+    const region = named.length ? null : this.s.places.outside(raw, u.itemSpans(raw));
     if (region) return this.result('no_match', null, [], composer.unknownPlace(region));
     const topic = ctx.topic && (ctx.topic.items.length || ctx.topic.scenario) ? ctx.topic : null;
     const topicTown = topic?.town ? u.resolveTown(topic.town) : null;

@@ -45,7 +45,7 @@ export class Snapshot {
     this.matcher = new ItemMatcher(k, (n) => this.u.index.item(n)?.name);
     this.retriever = new Retriever(loaded, this.u, this.matcher, this.availability);
     this.replies = new Replies(k, this.composer, this.availability);
-    this.places = new Places(k.regions, this.matcher.keys.flat());
+    this.places = new Places(k.regions);
     for (const item of k.items) {
       const base = item.name.replace(/设立|变更|注销/, '');
       if (base === item.name) continue;

@@ -32,25 +32,13 @@ const areaData = (): AreaData => (areas ??= createRequire(import.meta.url)('chin
 export class Places {
   private readonly dict = new Dictionary<string>();
 
-  /**
-   * `ownWords`: names that are this knowledge's own (item names and synonyms, where 北海 or 东方 might
-   * appear as words); a place key inside one of them is not a place here.
-   */
-  constructor(regions: Regions, ownWords: string[] = []) {
+  constructor(regions: Regions) {
     const county = regions.county as Regions['county'] & { prefecture?: string; province?: string };
     const own = [county.name, ...county.aliases, county.prefecture, county.province, ...regions.towns.flatMap((t) => [t.name, ...t.aliases]), ...county.other_places.flatMap((p) => [p.name, ...p.aliases])]
       .filter((x): x is string => !!x)
       .map(compact);
-    // Words of the knowledge, searched only for keys whose every character pair occurs in them (20,000 items stay cheap).
-    const joined = ownWords.map(compact).join('|');
-    const pairs = new Set<string>();
-    for (let i = 0; i + 2 <= joined.length; i++) pairs.add(joined.slice(i, i + 2));
-    const inWords = (key: string): boolean => {
-      for (let i = 0; i + 2 <= key.length; i++) if (!pairs.has(key.slice(i, i + 2))) return false;
-      return joined.includes(key);
-    };
-    // Own names (the county, its city and province) and words of the knowledge are never another place.
-    const isOwn = (key: string): boolean => own.some((o) => o === key || o.includes(key) || key.includes(o) && bare(key) === bare(o)) || inWords(key);
+    // Own names (the county, its city and province) are never another place.
+    const isOwn = (key: string): boolean => own.some((o) => o === key || o.includes(key) || (key.includes(o) && bare(key) === bare(o)));
     const add = (key: string, full: string): void => {
       const k = compact(key);
       if (k.length >= 2 && !GENERIC.has(k) && !isOwn(k)) this.dict.add(k, full);
@@ -81,9 +69,13 @@ export class Places {
     this.dict.finish();
   }
 
-  /** The first place in the text outside this county (its full name), or null. */
-  outside(text: string): string | null {
-    const hits = this.dict.find(compact(text)).filter((h) => h.value);
+  /**
+   * The first place in the compact text outside this county (its full name), or null. `taken`: spans of the
+   * text that are the knowledge's own words (an item name holding 东方 or 北海 is not a place).
+   */
+  outside(text: string, taken: [number, number][] = []): string | null {
+    const inWord = (start: number, end: number) => taken.some(([s, e]) => start < e && s < end);
+    const hits = this.dict.find(compact(text)).filter((h) => h.value && !inWord(h.start, h.start + h.key.length));
     if (!hits.length) return null;
     return hits.sort((a, b) => a.start - b.start)[0]!.value;
   }

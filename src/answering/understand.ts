@@ -154,6 +154,11 @@ export class Understander {
   }
 
   /** Item ids whose name, alias or synonym is written in the text, longest first, with the matched key. */
+  /** Spans [start, end) of the compact text that are item names, aliases or synonyms. */
+  itemSpans(text: string): [number, number][] {
+    return this.items.find(compact(text)).map((h) => [h.start, h.start + h.key.length]);
+  }
+
   namedItems(text: string): { id: number; key: string }[] {
     const seen = new Set<number>();
     const out: { id: number; key: string }[] = [];
