@@ -119,8 +119,8 @@ export interface App {
 
 /** Statuses whose matches name the item(s) the person is asking about. */
 const ITEM_STATUSES = new Set(['answered', 'not_at_town', 'scenario', 'proxy_request']);
-/** Statuses of a text the knowledge could not place at all. */
-const NOT_UNDERSTOOD = new Set(['no_match', 'out_of_scope']);
+/** Statuses of a text that is not a question the knowledge placed (small talk while a rating is awaited asks for the rating again). */
+const NOT_UNDERSTOOD = new Set(['no_match', 'out_of_scope', 'smalltalk']);
 /** Attempts to deliver one message through its channel before it is reported as failed. */
 const SEND_ATTEMPTS = 3;
 
