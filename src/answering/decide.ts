@@ -28,7 +28,7 @@ import {
   type Aspect,
 } from './intent.ts';
 import type { Candidate, RetrievalHints, RetrieveOptions } from './retrieve.ts';
-import { FACT_ANY_TOWN, FACT_STRONG, MIN_CONFIDENCE, NAMED_OUTRIGHT } from './thresholds.ts';
+import { FACT_ANY_TOWN, FACT_STRONG, MIN_CONFIDENCE, NAMED_OUTRIGHT, WHICH_NEEDS_NAMED } from './thresholds.ts';
 import type { AnswerContext, AnswerResult, Match, Topic } from './types.ts';
 import { CENTRE_FACT } from './understand.ts';
 
@@ -329,7 +329,15 @@ export class Decider {
     const families = new Set(together.map((i) => i.name.replace(/设立|变更|注销/, '')));
     if (together.length >= 2 && families.size === together.length && TOGETHER.test(compact(query))) {
       const first = this.card(together[0]!, town, raw);
-      return this.result(first.status, town, together.map((i) => this.match(i, town, 1)), replies.several(together, town), {
+      // A document named beside them that no item is called (卫生许可 is two items) is said, never dropped.
+      const c = compact(query);
+      const spans = u.itemSpans(query);
+      const unnamed = [...c.matchAll(DOC_NAME)]
+        .filter((m) => !spans.some(([a, b]) => m.index < b && a < m.index + m[0].length))
+        .map((m) => m[0].replace(/^.*?(和|与|及|以及|跟|还有|、|办|要|问)/, ''))
+        .filter((n) => n.length >= 3);
+      const more = unnamed.length ? `\n另外，${unnamed.map((n) => `「${n}」`).join('、')}没有找到名称完全对应的事项，请写全称再单独问我。` : '';
+      return this.result(first.status, town, together.map((i) => this.match(i, town, 1)), replies.several(together, town) + more, {
         topic: this.topicOf(together, town, aspect),
       });
     }
@@ -413,6 +421,10 @@ export class Decider {
       return this.result('no_match', town, near, replies.noMatch(nearItems));
     }
 
+    // 「要办什么证」 for a business the knowledge has no scenario for: a loosely matched item is a guess, not the answer.
+    if (conf < WHICH_NEEDS_NAMED && u.asksWhichFormalities(query)) {
+      return this.result('no_match', town, near, replies.noMatch(cands.filter((c) => c.confidence >= MIN_CONFIDENCE / 2).slice(0, 3).map((c) => c.item)));
+    }
     let item = top.item;
     // A near name is not the item: 食品生产许可 asked, only 食品经营许可 known.
     const asked = this.nearName(query, item, this.s.matcher.keys[top.id]!, cands);

@@ -116,3 +116,19 @@ describe('putting it off', () => {
     }
   });
 });
+
+describe('guesses the tester caught', () => {
+  it('"which licences" for a business the knowledge has no scenario for offers near items, never a loose card', async () => {
+    for (const q of ['做槟榔生意要办么子证', '开个洗车店要办什么']) {
+      const r = await engine.answer(q, { town: null, topic: null });
+      expect(r.status, q).toBe('no_match');
+      expect(r.answer, q).not.toContain('✅');
+    }
+  });
+
+  it('a document named beside several items that no item is called is said, not dropped', async () => {
+    const r = await engine.answer('我要办营业执照、食品经营许可和卫生许可，都能在镇里办吗', { town: null, topic: null });
+    expect(r.answer).toContain('「食品经营许可」');
+    expect(r.answer).toContain('「卫生许可」没有找到名称完全对应的事项');
+  });
+});
