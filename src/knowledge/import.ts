@@ -193,7 +193,7 @@ export function mapTable(table: Table, opts: ImportOptions): ImportResult {
       if (!cell) return;
       if (t === null) {
         if (names[j]) notes.push(`${names[j]}：${cell}`);
-      } else if (t === 'basis') basis = cell;
+      } else if (t === 'basis') basis = /^(无|暂无|没有|\/|-|—|－|空|不详)$/.test(cell.trim()) ? '' : cell;
       else if (t === 'child') child = cell;
       else if (t === '权力类型') type = cell;
       else if (t === '承办机构' && isGenericBody(cell, opts.towns)) {

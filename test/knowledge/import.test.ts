@@ -106,6 +106,17 @@ describe('daiban kb import', () => {
     ]);
   });
 
+  it('a 依据 cell that says there is none (无, /) leaves the draft without a basis', async () => {
+    const dir = knowledgeCopy();
+    const file = path.join(tempDir(), '乙街道清单.csv');
+    fs.writeFileSync(file, '序号,事项名称,原实施部门,下放方式,法律依据\n1,苗木花卉种植备案,示例县林业局,委托,无\n2,古树名木养护指导,示例县林业局,委托,《某条例》第三条\n');
+    const r = await runCli(['kb', 'import', file, '--dir', dir, '--town', '乙街道', '--type', '公共服务', '--scaffold-items', '--force']);
+    expect(r.code, r.err + r.out).toBe(0);
+    const stubs = fs.readFileSync(path.join(dir, 'items', 'imported-乙街道清单.yaml'), 'utf8');
+    expect(stubs).not.toContain('basis: 无');
+    expect(stubs).toContain('《某条例》第三条');
+  });
+
   it('reads a CSV that Excel saved as GBK, and says so', async () => {
     const dir = knowledgeCopy();
     const file = path.join(tempDir(), '甲镇清单.csv');
