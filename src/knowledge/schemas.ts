@@ -287,13 +287,15 @@ export const synonymRowSchema = z.strictObject({
 export type SynonymRow = z.infer<typeof synonymRowSchema>;
 
 /** not_held.csv: things people ask about that this knowledge has no item for, and where such things are done. */
-export const NOT_HELD_COLUMNS = ['说法', '说明', '去向'] as const;
+export const NOT_HELD_COLUMNS = ['说法', '说明', '去向', '备注'] as const;
 export const notHeldRowSchema = z.strictObject({
   说法: nonEmpty.refine((s) => [...s.replace(/\s/g, '')].length >= 2, { message: '说法至少两个字' }),
   /** What it is, in the reply (户口办理); the 说法 itself when empty. */
   说明: z.string().trim().default(''),
   /** Where such things are done (公安派出所户籍窗口); nothing is said when empty. */
   去向: z.string().trim().default(''),
+  /** For maintainers only; never shown. */
+  备注: z.string().trim().default(''),
 });
 export type NotHeldRow = z.infer<typeof notHeldRowSchema>;
 

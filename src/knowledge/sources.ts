@@ -274,7 +274,9 @@ export function readCsv(
         line: rows[0]!.info.lines,
         field: h,
         message: `不认识的列「${h}」${hint ? `，${hint}` : ''}`,
-        expected: `列名只能是：${[...known].join('、')}；其他内容请并入「备注」列（daiban kb import 会自动这样做）`,
+        expected: known.has('备注')
+          ? `列名只能是：${[...known].join('、')}；其他内容请并入「备注」列（daiban kb import 会自动这样做）`
+          : `列名只能是：${[...known].join('、')}`,
         severity: 'error',
       });
       unknown.add(h);
@@ -288,7 +290,18 @@ export function readCsv(
   }
   if (!ok) return null;
   const out: CsvRecord[] = [];
+  // A row may stop early when the cells it leaves out are optional or unknown columns (a column added to the
+  // header later does not make every older row an error).
+  const optionalFrom = (() => {
+    let i = header.length;
+    while (i > 0 && !columns.required.includes(header[i - 1]!)) i--;
+    return i;
+  })();
   for (const { record, info } of rows.slice(1)) {
+    if (record.length < header.length && record.length >= optionalFrom) {
+      out.push({ line: info.lines, values: Object.fromEntries(header.flatMap((h, i) => (unknown.has(h) ? [] : [[h, record[i] ?? '']]))) });
+      continue;
+    }
     if (record.length !== header.length) {
       problems.push({
         file,

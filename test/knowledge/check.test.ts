@@ -51,6 +51,14 @@ describe('knowledge checker', () => {
     });
   }
 
+  it('a column added to the header later does not make every older row an error', () => {
+    const dir = knowledgeCopy();
+    fs.writeFileSync(path.join(dir, 'not_held.csv'), '说法,说明,去向,备注\n户口,户口办理,派出所\n驾照,机动车驾驶证,车管所,示例\n');
+    const { knowledge, problems } = loadKnowledge(dir);
+    expect(problems.filter((p) => p.severity === 'error').map(formatProblem)).toEqual([]);
+    expect(knowledge!.notHeld.map((r) => [r.说法, r.去向])).toEqual([['户口', '派出所'], ['驾照', '车管所']]);
+  });
+
   it('reports every problem, not just the first', () => {
     const dir = knowledgeCopy(path.join(BROKEN, 'unknown-item'));
     fs.cpSync(path.join(BROKEN, 'promised-over-legal', 'items'), path.join(dir, 'items'), { recursive: true });
