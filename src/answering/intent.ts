@@ -92,6 +92,9 @@ export function unheldAspect(text: string, itemName?: string, itemKeys: string[]
   if (/参保|保险/.test(itemName) && !/待遇|保险金/.test(itemName) && /多少钱|交多少|缴多少|几多钱|多少一年|一年多少|一个月多少|每月多少/.test(c)) return '缴费标准和金额';
   // 「农村养老保险怎样补贴」: a government subsidy to a contribution is not the enrolment.
   if (/参保|保险/.test(itemName) && !/补贴|补助/.test(itemName) && /补贴|补助|政府(给|补|出)/.test(c)) return '参保补贴的标准';
+  // A number asked in a unit the card never states (多大年龄, 几头猪, 多少亩): only a note in that unit answers it.
+  const unit = askedUnit(c);
+  if (unit) return `${QUANTITY}（${unit}）`;
   // 「低保多少钱」: for a benefit, "how much" is the amount paid out (a card or certificate is not a benefit).
   if (/补贴|津贴|扶助金|救助|补助|待遇|保险金|保障金|最低生活保障|养老金/.test(itemName) && /多少钱|多少|几多钱|标准/.test(c)) return '发放标准和金额';
   return null;
@@ -228,7 +231,34 @@ const HELD_IN_NOTES: Record<string, RegExp> = {
 };
 
 /** The item's own note or condition that answers the part asked, when the knowledge has one. */
+/** The unheld name of a number asked in a unit (see askedUnit), with the unit in brackets. */
+const QUANTITY = '具体数量标准';
+
+/** Units a card never states, with the forms a note may write them in. */
+const UNITS: [RegExp, string, string][] = [
+  [/岁|周岁|年龄|大年纪/, '岁', '(周岁|岁)'],
+  [/平方米|平方|平米|㎡/, '平方米', '(平方米|平米|㎡)'],
+  [/亩/, '亩', '亩'],
+  [/头|只|羽/, '头（只）', '(头|只|羽)'],
+  [/人|名/, '人', '(人|名)'],
+  [/户/, '户', '户'],
+  [/米|公里/, '米', '(米|公里)'],
+  [/万元|万/, '万元', '万(元)?'],
+];
+
+/** The unit of a number asked (「多大年龄」「养几头猪」「多少亩」), when it is one a card never states, else null. */
+export function askedUnit(c: string): string | null {
+  const m = /(多少|几|多大)(个)?(周岁|岁|年龄|年纪|平方米|平方|平米|亩|头|只|羽|名|人|户|公里|米|万元|万)/.exec(c);
+  if (!m) return null;
+  return UNITS.find(([re]) => re.test(m[3]!))?.[1] ?? null;
+}
+
 export function heldNote(unheld: string, notes: string[], question = ''): string | null {
+  // A number asked in a unit: a note or condition with a number in that unit answers it (年满60周岁, 成员5名以上).
+  if (unheld.startsWith(QUANTITY)) {
+    const unit = UNITS.find(([, name]) => unheld === `${QUANTITY}（${name}）`);
+    return unit ? (notes.find((n) => new RegExp(`(\\d+(\\.\\d+)?|[一二两三四五六七八九十百千]+)\\s*${unit[2]}`).test(n)) ?? null) : null;
+  }
   const re = HELD_IN_NOTES[unheld];
   if (!re) return null;
   // A number asked in a unit (有效期满几个工作日) must be in the note in that unit.

@@ -132,3 +132,16 @@ describe('guesses the tester caught', () => {
     expect(r.answer).toContain('「卫生许可」没有找到名称完全对应的事项');
   });
 });
+
+describe('a number asked in a unit the card never states', () => {
+  const ask = (q: string) => engine.answer(q, { town: null, topic: null });
+  it('is answered by a note or condition with a number in that unit, else it is a part not held', async () => {
+    const age = await ask('独生子女补贴父母多大年龄可以领');
+    expect(age.answer.split('\n')[0]).toContain('年满60周岁');
+    const members = await ask('农民专业合作社要多少人');
+    expect(members.answer.split('\n')[0]).toContain('五名以上');
+    const pigs = await ask('养几头猪要办动物防疫证');
+    expect(pigs.status).toBe('partial');
+    expect(pigs.answer).not.toContain('✅');
+  });
+});
