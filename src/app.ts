@@ -121,6 +121,16 @@ export interface App {
 const ITEM_STATUSES = new Set(['answered', 'not_at_town', 'scenario', 'proxy_request']);
 /** Statuses of a text that is not a question the knowledge placed (small talk while a rating is awaited asks for the rating again). */
 const NOT_UNDERSTOOD = new Set(['no_match', 'out_of_scope', 'smalltalk']);
+/**
+ * The masked text of a group message holding personal data, when a question is left around the number
+ * (「烟花爆竹零售许可证永安镇能办吗，我手机号138…」), else null (「我手机号138…」 alone).
+ */
+function questionAroundPersonalData(text: string): string | null {
+  const masked = maskPersonalData(text);
+  const rest = masked.replace(/[\d*＊]{4,}/g, ' ').replace(/(我的?|本人|联系)?(电话|手机|手机号|身份证|身份证号|银行卡|卡号|号码)(是|为|:|：)?/g, ' ');
+  return (rest.match(/[\u4e00-\u9fff]/g) ?? []).length >= 4 ? masked : null;
+}
+
 /** Attempts to deliver one message through its channel before it is reported as failed. */
 const SEND_ATTEMPTS = 3;
 
@@ -290,6 +300,9 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
   async function answer(turn: Turn, text = turn.msg.text): Promise<AnswerResult> {
     const result = await compute(turn, text);
     if (result.topic) turn.record.answerTopic = { ...result.topic, chat: turn.inbound.chat.id, at: turn.now };
+    // A question the knowledge could not place (驾照换证) moved the conversation on: a follow-up after it
+    // (今天下午能办不) must not answer the topic before it.
+    else if (result.status === 'no_match' || result.status === 'out_of_scope') delete turn.record.answerTopic;
     const topic = topicOf(result, turn.now);
     if (topic) {
       turn.record.topic = topic;
@@ -553,8 +566,13 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
     staff_command: async (t) => (await viaDesk(t)) ?? (t.staff ? [] : [replyTo(t.inbound, T.STAFF_ONLY)]),
     binding: (t) => bindingCommand(t, parseBindingCommand(t.msg.text)!),
     privacy_in_group: async (t) => {
-      logger.info({ chat: t.msg.chatId, sender: t.msg.senderId }, 'personal data in group: not answered');
-      return [replyTo(t.inbound, T.PRIVACY_IN_GROUP)];
+      // The question around the number is still answered, from the masked text (the reply never repeats the
+      // question), so the conversation's topic follows it; the warning comes first.
+      const masked = questionAroundPersonalData(t.msg.text);
+      const result = masked ? await answer(t, masked) : null;
+      const answered = result && !['help', 'smalltalk', 'no_match', 'out_of_scope'].includes(result.status);
+      logger.info({ chat: t.msg.chatId, sender: t.msg.senderId, answered: !!answered }, 'personal data in group: warned');
+      return [replyTo(t.inbound, answered ? `${T.PRIVACY_IN_GROUP}\n\n${result.answer}` : T.PRIVACY_IN_GROUP)];
     },
     cancel_own: async (t) => (await viaDesk(t)) ?? [replyTo(t.inbound, T.ticketsUnavailable(contactFor(t.town)))],
     help_empty: async (t) => [replyTo(t.inbound, T.helpText(config.botName))],
@@ -648,6 +666,10 @@ export function createApp(config: AppConfig, deps: AppDeps): App {
       case 'proxy_request': {
         const rest = parseProxyRequest(text)?.rest ?? '';
         return rest ? [rest] : [];
+      }
+      case 'privacy_in_group': {
+        const masked = questionAroundPersonalData(text);
+        return masked ? [masked] : [];
       }
       default:
         return [];

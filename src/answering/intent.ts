@@ -43,7 +43,7 @@ export const ASPECT_DETAIL: Partial<Record<Aspect, string>> = {
 
 /** What the asker wants to know that the knowledge does not record, with a name for it. */
 const UNHELD: [string, RegExp][] = [
-  ['税率和税费', /税率|税点|交(多少|几个点)?税|纳税|报税|个税|增值税|所得税|印花税|税收|交税|缴税|免税/],
+  ['税率和税费', /税率|税点|交(多少|好多|几多|几个点|么子|什么|啥|哪些)?税|纳税|报税|个税|增值税|所得税|印花税|税收|交税|缴税|免税/],
   ['发票', /发票|开票|税票/],
   ['处罚和罚款', /罚款|罚多少|罚几|处罚标准|怎么罚|会被罚|被罚|罚不罚|处罚|罚/],
   // Whether something is lawful is a legal judgement, not a formality the lists describe.
@@ -77,7 +77,8 @@ const UNHELD: [string, RegExp][] = [
 export function unheldAspect(text: string, itemName?: string, itemKeys: string[] = []): string | null {
   // The item's own name (or a clause of it) is not a part asked: 「…所列情形的处罚」 names a penalty power,
   // 「违法建筑日常巡查」 a duty; neither asks the amount or a legal judgement.
-  let c = compact(text);
+  // Hunan 「好多钱」「几多」 ask "how much" like 多少 (but 「好多人问」 means "many").
+  let c = compact(text).replace(/(好多|几多)(?=钱|税|补|发|给|交|缴|$|吗|呢|啊|撒|咯)/g, '多少');
   for (const key of [itemName ?? '', ...itemKeys].map(compact).filter((k) => k.length >= 4)) c = c.split(key).join(' ');
   for (const [name, re] of UNHELD) {
     // Changing a name is a 变更, not a question about naming rules.

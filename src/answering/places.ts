@@ -31,9 +31,14 @@ const areaData = (): AreaData => (areas ??= createRequire(import.meta.url)('chin
 
 export class Places {
   private readonly dict = new Dictionary<string>();
+  /** The county's prefecture (长沙市) and its bare name, and the county's own names. */
+  private readonly prefecture: { full: string; bare: string } | null;
+  private readonly countyNames: string[];
 
   constructor(regions: Regions) {
     const county = regions.county as Regions['county'] & { prefecture?: string; province?: string };
+    this.prefecture = county.prefecture ? { full: compact(county.prefecture), bare: compact(bare(county.prefecture)) } : null;
+    this.countyNames = [county.name, ...county.aliases, ...regions.towns.flatMap((t) => [t.name, ...t.aliases])].map(compact).filter((n) => n.length >= 2);
     const own = [county.name, ...county.aliases, county.prefecture, county.province, ...regions.towns.flatMap((t) => [t.name, ...t.aliases]), ...county.other_places.flatMap((p) => [p.name, ...p.aliases])]
       .filter((x): x is string => !!x)
       .map(compact);
@@ -74,6 +79,14 @@ export class Places {
    * text that are the knowledge's own words (an item name holding 东方 or 北海 is not a place).
    */
   outside(text: string, taken: [number, number][] = []): string | null {
+    const c = compact(text);
+    // Being in the county's city (「我在长沙市开店」) is not being in the county: its lists are not that city's.
+    // Its departments (长沙市应急管理局) and rules are still the county's own, and so is 长沙市浏阳市.
+    if (this.prefecture && !this.countyNames.some((n) => c.includes(n))) {
+      const { full, bare: b } = this.prefecture;
+      const at = new RegExp(`(在|去|到|住|是)(${full}|${b})(?!.{0,8}(局|委|厅|部门|政府|中心|规定|政策|条例|办法|标准))`).exec(c);
+      if (at) return this.prefecture.full;
+    }
     const inWord = (start: number, end: number) => taken.some(([s, e]) => start < e && s < end);
     const hits = this.dict.find(compact(text)).filter((h) => h.value && !inWord(h.start, h.start + h.key.length));
     if (!hits.length) return null;

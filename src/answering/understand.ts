@@ -271,6 +271,8 @@ export class Understander {
       // 「镇里」「镇上」 after an item's words (林木采伐镇里能办不) mean the town asked about, not a town called 木采伐镇.
       const generic = /^(里|上|内|这边|那边)/.test(c.slice(m.index + m[0].length));
       if (generic && this.itemGrams.has(c.slice(Math.max(0, m.index - 2), m.index))) continue;
+      // 「养猪场镇上」「砖厂镇里」「开民宿乡里」: a business or a document before 镇上 is what is asked about, not a town.
+      if (generic && /[场厂店房宿证照馆部铺站社园所业坊]$/.test(c.slice(0, m.index))) continue;
       // Up to three characters before the suffix, dropping any that cannot be in a name (在, 的 …).
       let stem = '';
       for (let i = m.index - 1; i >= 0 && stem.length < 3; i--) {

@@ -272,8 +272,12 @@ describe('answers', () => {
       expect(r.status, q).toBe('no_match');
       expect(r.answer, q).toContain(`没有「${place}」的下放事项清单`);
     }
-    // The county's own city and province, and everyday words that contain a city's name, are not elsewhere.
-    expect((await ask('在长沙开饭店要办哪些证', '永安镇')).status).toBe('scenario');
+    // Being in the county's city is not being in the county (its lists are not the city's) …
+    expect((await ask('在长沙开饭店要办哪些证', '永安镇')).answer).toContain('没有「长沙市」的下放事项清单');
+    expect((await ask('我在长沙市开店，营业执照在哪办', '永安镇')).answer).toContain('没有「长沙市」的下放事项清单');
+    // … but the city's departments and the province, and everyday words that contain a city's name, are not elsewhere.
+    expect((await ask('危化品带仓库的是不是要去长沙市应急管理局办', '永安镇')).answer).not.toContain('下放事项清单');
+    expect((await ask('长沙市浏阳市永安镇能办食品经营许可吗')).status).toBe('answered');
     expect((await ask('湖南开超市要办哪些证', '永安镇')).status).toBe('scenario');
     expect((await ask('中山路开店要办营业执照吗', '永安镇')).status).toBe('answered');
   });

@@ -57,7 +57,9 @@ describe('words around an item are not place names', () => {
   it('the county\'s own city is not one of its townships (沙市 in 长沙市), and its districts are elsewhere', async () => {
     const r = await engine.answer('长沙市岳麓区能办营业执照吗', { town: '永安镇', topic: null });
     expect(r.answer).toContain('没有「岳麓区」的下放事项清单');
-    expect((await engine.answer('我在长沙市开店，营业执照在哪办', { town: '永安镇', topic: null })).answer).not.toContain('沙市镇');
+    const city = await engine.answer('我在长沙市开店，营业执照在哪办', { town: '永安镇', topic: null });
+    expect(city.answer).not.toContain('沙市镇');
+    expect(city.answer).toContain('没有「长沙市」的下放事项清单');
   });
 });
 
@@ -143,5 +145,25 @@ describe('a number asked in a unit the card never states', () => {
     const pigs = await ask('养几头猪要办动物防疫证');
     expect(pigs.status).toBe('partial');
     expect(pigs.answer).not.toContain('✅');
+  });
+});
+
+describe('second newcomer pass', () => {
+  const ask = (q: string, town: string | null = '永安镇') => engine.answer(q, { town, topic: null });
+  it('a business before 镇上/镇里/乡里 is what is asked about, not a town called that', async () => {
+    for (const q of ['俺想办个养猪场，镇上能搞不', '开民宿乡里能办吗']) {
+      const r = await ask(q);
+      expect(r.status, q).toBe('scenario');
+      expect(r.answer, q).not.toContain('下放事项清单');
+    }
+    expect((await ask('古港镇上能办吗')).answer).toContain('没有「古港镇」的下放事项清单');
+  });
+
+  it('Hunan wording for "how much" tax or subsidy is a part not held, not a card', async () => {
+    for (const q of ['开饭店要交好多税', '开饭店要交么子税', '创业补贴有好多钱', '创业补贴发好多']) {
+      const r = await ask(q);
+      expect(r.status, q).toBe('partial');
+      expect(r.answer, q).not.toMatch(/^✅/m);
+    }
   });
 });

@@ -137,11 +137,18 @@ describe('assistant', () => {
     expect(p!.text).toBe(T.BIND_ONLY_IN_GROUP);
   });
 
-  it('does not answer a question containing personal data in a group (credit codes are not personal)', async () => {
+  it('warns about personal data in a group and answers the question around it from the masked text (credit codes are not personal)', async () => {
     const { assistant, answerer } = make();
-    const [r] = await assistant.handleMessage(group('我电话13812345678 食品经营许可'));
-    expect(r!.text).toBe(T.PRIVACY_IN_GROUP);
-    expect(answerer.asked).toHaveLength(0);
+    const [r] = await assistant.handleMessage(group('我电话13812345678 食品经营许可在哪办'));
+    expect(r!.text.startsWith(T.PRIVACY_IN_GROUP)).toBe(true);
+    expect(r!.text).toContain('食品经营许可');
+    expect(r!.text).not.toContain('13812345678');
+    // The answering core never sees the number.
+    expect(answerer.asked).toHaveLength(1);
+    expect(answerer.asked[0]!.text).not.toContain('13812345678');
+    // A number with nothing asked around it gets the warning alone.
+    const [n] = await assistant.handleMessage(group('我手机号13812345678'));
+    expect(n!.text).toBe(T.PRIVACY_IN_GROUP);
     const [c] = await assistant.handleMessage(group('信用代码91350100M000100Y43 食品经营许可'));
     expect(c!.text).toContain('食品经营许可');
   });

@@ -222,4 +222,20 @@ describe.each(all)('issue 9 defects through app.handle ($name)', (backend) => {
     expect(inGroup[0]!.text).not.toContain('食品经营许可');
     expect(text(out)).toContain('食品经营许可');
   });
+
+  run('second newcomer pass: a number in a group does not swallow the question; a declined question ends the old topic', async (w) => {
+    await w.zhangInGroup('食品经营许可在哪办');
+    const GROUP = 'town-group@chatroom';
+    const warned = text(await w.zhangInGroup('烟花爆竹零售许可证永安镇能办吗，我手机号13812345678'), GROUP);
+    expect(warned).toContain('为保护您的隐私');
+    expect(warned).toContain('烟花爆竹');
+    expect(warned).not.toContain('13812345678');
+    // The follow-up is about the fireworks licence, not the food licence asked before.
+    expect(text(await w.zhangInGroup('要几天'), GROUP)).toContain('烟花爆竹');
+
+    await w.zhang('社保补缴怎么搞');
+    await w.zhang('驾照换证在哪里办');
+    expect(text(await w.zhang('今天下午能办不'))).not.toContain('参保登记');
+  });
 });
+
