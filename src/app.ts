@@ -123,7 +123,7 @@ const ITEM_STATUSES = new Set(['answered', 'not_at_town', 'scenario', 'proxy_req
 const NOT_UNDERSTOOD = new Set(['no_match', 'out_of_scope', 'smalltalk']);
 /**
  * The masked text of a group message holding personal data, when a question is left around the number
- * (「烟花爆竹零售许可证永安镇能办吗，我手机号138…」), else null (「我手机号138…」 alone).
+ * (「烟花爆竹零售许可证甲镇能办吗，我手机号138…」), else null (「我手机号138…」 alone).
  */
 function questionAroundPersonalData(text: string): string | null {
   const masked = maskPersonalData(text);

@@ -31,7 +31,7 @@ const areaData = (): AreaData => (areas ??= createRequire(import.meta.url)('chin
 
 export class Places {
   private readonly dict = new Dictionary<string>();
-  /** The county's prefecture (长沙市) and its bare name, and the county's own names. */
+  /** The county's prefecture (甲市) and its bare name, and the county's own names. */
   private readonly prefecture: { full: string; bare: string } | null;
   private readonly countyNames: string[];
 
@@ -80,8 +80,8 @@ export class Places {
    */
   outside(text: string, taken: [number, number][] = []): string | null {
     const c = compact(text);
-    // Being in the county's city (「我在长沙市开店」) is not being in the county: its lists are not that city's.
-    // Its departments (长沙市应急管理局) and rules are still the county's own, and so is 长沙市浏阳市.
+    // Being in the county's city (「我在甲市开店」) is not being in the county: its lists are not that city's.
+    // Its departments (甲市应急管理局) and rules are still the county's own, and so is 甲市某县.
     if (this.prefecture && !this.countyNames.some((n) => c.includes(n))) {
       const { full, bare: b } = this.prefecture;
       const at = new RegExp(`(在|去|到|住|是)(${full}|${b})(?!.{0,8}(局|委|厅|部门|政府|中心|规定|政策|条例|办法|标准))`).exec(c);

@@ -205,7 +205,9 @@ describe('WeChat bot (mock puppet)', () => {
       expect(sent[0]!.text).toContain('私聊');
       expect(sent[0]!.text).not.toMatch(/13812345678|430181199001011233|6222021234567890128/);
     }
-    expect(answerer.asked).toHaveLength(0);
+    // The question around the number is answered, but the answering core never sees the number.
+    expect(answerer.asked.length).toBeGreaterThan(0);
+    for (const a of answerer.asked) expect(a.text).not.toMatch(/13812345678|430181199001011233|6222021234567890128/);
     // In private chat the same question is answered.
     expect((await h.say(h.zhang, '我手机13812345678，食品经营许可怎么办'))[0]!.text).toContain('食品经营许可');
   });
