@@ -271,7 +271,9 @@ export class Decider {
 
     // In a conversation, a new item is asked about the town talked about (「那营业执照呢」).
     // The town the conversation moved to (「那大瑶镇呢」 then 「那营业执照呢」) outranks the group's own town.
-    const town = named[0]?.town ?? topicTown ?? bound ?? null;
+    // 「我在市区开店」「住在县城」: being in the county seat, not the group's town — the card says where each town and the county do it.
+    const seat = !named.length && /(在|住)[^，,。？?]{0,4}(市区|城区|县城|城里)/.test(compact(raw));
+    const town = named[0]?.town ?? (seat ? null : (topicTown ?? bound ?? null));
     query = rewriteQuery(query);
     const aspect = aspectOf(query);
     let unheld = unheldAspect(query);

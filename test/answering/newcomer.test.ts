@@ -167,3 +167,11 @@ describe('second newcomer pass', () => {
     }
   });
 });
+
+describe('the county seat', () => {
+  it('「我在市区开店」 is not answered as the group\'s town', async () => {
+    const r = await engine.answer('我在浏阳市区开店营业执照在哪办', { town: '永安镇', topic: null });
+    expect(r.town).toBeNull();
+    expect(r.answer).not.toMatch(/^✅ 永安镇可以办理/);
+  });
+});
