@@ -29,7 +29,7 @@ import {
 import { pickRoute, withHandlers, type RouteFacts, type RouteName } from './intents/routes.ts';
 import * as T from './intents/texts.ts';
 import type { Logger } from './log.ts';
-import { maskPersonalData } from './privacy/pii.ts';
+import { maskPersonalData, withoutOwnNumbers } from './privacy/pii.ts';
 import type { BindingRepo, SeenRepo } from './store/types.ts';
 import { FIELD_LABELS, parseDialogState, question as dialogQuestion, type DialogState } from './tickets/dialog.ts';
 import { humanDuringDialog } from './tickets/messages.ts';
@@ -127,8 +127,7 @@ const NOT_UNDERSTOOD = new Set(['no_match', 'out_of_scope', 'smalltalk']);
  */
 function questionAroundPersonalData(text: string): string | null {
   const masked = maskPersonalData(text);
-  const rest = masked.replace(/[\d*＊]{4,}/g, ' ').replace(/(我的?|本人|联系)?(电话|手机|手机号|身份证|身份证号|银行卡|卡号|号码)(是|为|:|：)?/g, ' ');
-  return (rest.match(/[\u4e00-\u9fff]/g) ?? []).length >= 4 ? masked : null;
+  return (withoutOwnNumbers(masked).match(/[\u4e00-\u9fff]/g) ?? []).length >= 4 ? masked : null;
 }
 
 /** Attempts to deliver one message through its channel before it is reported as failed. */

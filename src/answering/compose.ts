@@ -73,7 +73,7 @@ export class Composer {
     return s ? `${s.aliases[0] ?? s.name}要办哪些证` : null;
   }
 
-  get hotline(): string | undefined {
+  private get hotline(): string | undefined {
     return this.k.regions.county.hotline;
   }
 

@@ -4,7 +4,7 @@
 // result.topic.
 import type { ListEntry } from '../knowledge/load.ts';
 import type { Item, Town } from '../knowledge/schemas.ts';
-import { maskPersonalData } from '../privacy/pii.ts';
+import { maskPersonalData, withoutOwnNumbers } from '../privacy/pii.ts';
 import { compact, normalize } from '../text/normalize.ts';
 import type { Composed } from './compose.ts';
 import type { Snapshot } from './index-holder.ts';
@@ -182,6 +182,16 @@ export class Decider {
     return { items: items.map((i) => i.name), town: town?.name ?? null, ...(scenario ? { scenario } : {}), ...(aspect ? { aspect } : {}) };
   }
 
+  /**
+   * Puts a sibling of the top candidate first, with the top's confidence (the action or the kind of business
+   * decides between items of one family); the former top and the rest follow. Returns the new top.
+   */
+  private leadWith(cands: Candidate[], item: Item): Candidate {
+    const top = { ...cands[0]!, id: this.s.knowledge.items.indexOf(item), item };
+    cands.splice(0, cands.length, top, ...cands.filter((c) => c.item !== item));
+    return top;
+  }
+
   /** The registration family of an item (个体工商户设立/变更/注销登记) by action. */
   private variant(item: Item, action: string): Item | null {
     const base = item.name.replace(/设立|变更|注销/, '');
@@ -219,7 +229,7 @@ export class Decider {
     const { u, composer, replies, knowledge: k } = this.s;
     // Nothing personal is read past this point (a phone number holding 12345 is not the hotline).
     // The asker's own phone number (「我电话138…」) is not a question about the hotline or a centre's phone.
-    const raw = maskPersonalData(text.trim().slice(0, 500)).replace(/(我的?|本人|联系)?(电话|手机|手机号|联系方式)(号码|号)?(是|为|:|：)?\s*[\d*＊]{7,}/g, ' ');
+    const raw = withoutOwnNumbers(maskPersonalData(text.trim().slice(0, 500)));
     const norm = normalize(raw);
     if (!norm) return this.result('help', null, [], composer.help());
     if (isForeign(raw)) {
@@ -352,12 +362,7 @@ export class Decider {
     if (top && conf >= MIN_CONFIDENCE && action) {
       const own = actionOfItem(top.item.name);
       const v = own && own !== action ? this.variant(top.item, action) : null;
-      if (v) {
-        const id = k.items.indexOf(v);
-        top = { ...top, id, item: v };
-        const rest = cands.filter((c) => c.item !== v && c !== cands[0]);
-        cands.splice(0, cands.length, top, cands[0]!, ...rest);
-      }
+      if (v) top = this.leadWith(cands, v);
     }
     // The asker's own kind of business (「个体户雇员工要不要买社保」) is who asks, not what is asked: with no
     // registration word, another item named outright is the question.
@@ -376,11 +381,7 @@ export class Decider {
       const asked = /个体/.test(c2) ? '个体工商户' : /公司|企业|厂/.test(c2) && !/个体/.test(c2) ? '企业' : /合作社/.test(c2) ? '农民专业合作社' : null;
       if (own && asked && own !== asked) {
         const sibling = k.items.find((i) => i.name === top!.item.name.replace(own, asked));
-        if (sibling) {
-          const rest = cands.filter((c) => c.item !== sibling);
-          top = { ...top, id: k.items.indexOf(sibling), item: sibling };
-          cands.splice(0, cands.length, top, ...rest);
-        }
+        if (sibling) top = this.leadWith(cands, sibling);
       }
     }
     const matches = cands.slice(0, 5).map((c) => this.match(c.item, town, c.confidence));
@@ -458,8 +459,7 @@ export class Decider {
       if (note) {
         const head = `ℹ️ 按您说的情况（有仓储设施）：镇上能办的是「${item.name}」，不适用于您的情况。${note}`;
         // Only the storage rule and a way on: the no-storage licence's own office and time limits would contradict it.
-        const tail = composer.hotline ? `具体请拨打 ${composer.hotline} 政务服务便民热线咨询，或回复「人工」请工作人员联系您。` : '具体请回复「人工」，请工作人员联系您。';
-        return this.result('not_at_town', town, matches.map((m, i) => (i === 0 ? { ...m, atTown: false } : m)), { answer: `${head}\n${tail}`, followups: {} }, {
+        return this.result('not_at_town', town, matches.map((m, i) => (i === 0 ? { ...m, atTown: false } : m)), { answer: `${head}\n${replies.wayOn('具体请')}`, followups: {} }, {
           topic: this.topicOf([item], town, aspect),
         });
       }

@@ -73,6 +73,10 @@ const UNHELD: [string, RegExp][] = [
   ['办理进度', /进度|审到哪|审批到哪|批下来没|办好了没|什么时候批/],
 ];
 
+/** Unheld parts that are not the item department's business (taxes, invoices): no department is named for them. */
+const NO_DEPARTMENT = new Set(['税率和税费', '发票']);
+export const askDepartment = (unheld: string): boolean => !NO_DEPARTMENT.has(unheld);
+
 /** The part of an item the question asks that the knowledge never records (tax rate, penalty …), or null. */
 export function unheldAspect(text: string, itemName?: string, itemKeys: string[] = []): string | null {
   // The item's own name (or a clause of it) is not a part asked: 「…所列情形的处罚」 names a penalty power,

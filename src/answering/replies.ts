@@ -5,7 +5,7 @@ import type { Knowledge, ListEntry } from '../knowledge/load.ts';
 import type { Item, Town } from '../knowledge/schemas.ts';
 import { isEnforcement, modeLabel, modeSentence, notRecorded } from '../knowledge/facts.ts';
 import { MAX_MAIN_REPLY, type Composer } from './compose.ts';
-import type { Aspect, SmallTalk } from './intent.ts';
+import { askDepartment, type Aspect, type SmallTalk } from './intent.ts';
 
 const clip = (s: string): string => (s.length <= MAX_MAIN_REPLY ? s : `${s.slice(0, MAX_MAIN_REPLY - 1)}…`);
 
@@ -41,8 +41,14 @@ export class Replies {
     return [
       '抱歉，知识库里没有找到与您的问题相符的事项，我不想乱答。',
       near.length ? `相近的事项有：${near.slice(0, 3).map((i) => `「${i.name}」`).join('、')}，如果是其中之一，请写出名称再问我。` : '您可以换个说法，写出证照或事项的名称再问我；',
-      this.hotline ? `也可以拨打 ${this.hotline} 政务服务便民热线，或回复「人工」请工作人员联系您。` : '也可以回复「人工」，请工作人员联系您。',
+      this.wayOn('也可以'),
     ].join('\n');
+  }
+
+  /** The way on when the knowledge cannot answer: the hotline if the county has one, and a human. */
+  wayOn(lead: '也可以' | '请' | '具体请'): string {
+    if (lead === '也可以') return this.hotline ? `也可以拨打 ${this.hotline} 政务服务便民热线，或回复「人工」请工作人员联系您。` : '也可以回复「人工」，请工作人员联系您。';
+    return this.hotline ? `${lead}拨打 ${this.hotline} 政务服务便民热线咨询，或回复「人工」请工作人员联系您。` : `${lead}回复「人工」，请工作人员联系您。`;
   }
 
   /** Something the knowledge lists as not held here (not_held.csv), with where such things are done when it says. */
@@ -50,7 +56,7 @@ export class Replies {
     return [
       `抱歉，知识库里没有「${row.说明 || row.说法}」的办理信息，我不能乱说。`,
       row.去向 ? `这类事项一般由${row.去向}办理，具体请向他们咨询。` : '',
-      this.hotline ? `也可以拨打 ${this.hotline} 政务服务便民热线，或回复「人工」请工作人员联系您。` : '也可以回复「人工」，请工作人员联系您。',
+      this.wayOn('也可以'),
     ]
       .filter(Boolean)
       .join('\n');
@@ -78,10 +84,9 @@ export class Replies {
     return clip(
       [
         `ℹ️ 知识库里有「${item.name}」的办理信息（${where}），但没有您问的${unheld}，我不能乱说。`,
-        // Taxes and invoices are not the item department's business: no department is named for them.
-        /税|发票/.test(unheld)
-          ? this.hotline ? `${unheld}请拨打 ${this.hotline} 政务服务便民热线咨询。` : `${unheld}请向主管税务的部门咨询。`
-          : `${unheld}请${this.whereToAsk(item).replace(/^可以/, '')}`,
+        askDepartment(unheld)
+          ? `${unheld}请${this.whereToAsk(item).replace(/^可以/, '')}`
+          : this.hotline ? `${unheld}请拨打 ${this.hotline} 政务服务便民热线咨询。` : `${unheld}请向主管税务的部门咨询。`,
         `想了解「${item.name}」怎么办，回复「材料」「流程」「地址」。`,
       ].join('\n'),
     );
@@ -91,7 +96,7 @@ export class Replies {
   unheldOnly(unheld: string): string {
     return [
       `抱歉，知识库里没有${unheld}方面的内容，我不能乱说。`,
-      this.hotline ? `请拨打 ${this.hotline} 政务服务便民热线咨询，或回复「人工」请工作人员联系您。` : '请回复「人工」，请工作人员联系您。',
+      this.wayOn('请'),
     ].join('\n');
   }
 

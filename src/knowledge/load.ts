@@ -136,6 +136,35 @@ function readYaml<S extends z.ZodType>(
   return { data: parsed.data, source };
 }
 
+/**
+ * The rows of an optional top-level CSV file (synonyms.csv, not_held.csv), each parsed against its schema
+ * with its line; the first `required` columns must be in the header. Problems are recorded by file, line, field.
+ */
+function readRows<S extends z.ZodType>(
+  dir: string,
+  name: string,
+  columns: readonly string[],
+  required: number,
+  schema: S,
+  problems: Problem[],
+): (z.infer<S> & { origin: Origin })[] {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) return [];
+  const out: (z.infer<S> & { origin: Origin })[] = [];
+  const records = readCsv(name, fs.readFileSync(file, 'utf8'), { required: columns.slice(0, required), optional: columns.slice(required) }, problems);
+  for (const rec of records ?? []) {
+    const parsed = schema.safeParse(simplifyDeep(rec.values), { reportInput: true });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push({ file: name, line: rec.line, field: String(issue.path[0] ?? ''), message: describe(issue), severity: 'error' });
+      }
+      continue;
+    }
+    out.push({ ...(parsed.data as object), origin: { file: name, line: rec.line } } as z.infer<S> & { origin: Origin });
+  }
+  return out;
+}
+
 /** Every file that feeds the index (eval sets excluded), sorted. */
 export function knowledgeFiles(dir: string): string[] {
   const top = ['regions.yaml', 'departments.yaml', 'scenarios.yaml', 'synonyms.csv', 'not_held.csv']
@@ -289,44 +318,9 @@ export function loadKnowledge(dirArg: string, opts: LoadOptions = {}): LoadResul
     }
   }
 
-  // synonyms.csv
-  const synonyms: Knowledge['synonyms'] = [];
-  const synonymsFile = path.join(dir, 'synonyms.csv');
-  if (fs.existsSync(synonymsFile)) {
-    const records = readCsv(
-      'synonyms.csv',
-      fs.readFileSync(synonymsFile, 'utf8'),
-      { required: SYNONYM_COLUMNS.slice(0, 2), optional: SYNONYM_COLUMNS.slice(2) },
-      problems,
-    );
-    for (const rec of records ?? []) {
-      const parsed = synonymRowSchema.safeParse(simplifyDeep(rec.values), { reportInput: true });
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          problems.push({ file: 'synonyms.csv', line: rec.line, field: String(issue.path[0] ?? ''), message: describe(issue), severity: 'error' });
-        }
-        continue;
-      }
-      synonyms.push({ ...parsed.data, origin: { file: 'synonyms.csv', line: rec.line } });
-    }
-  }
-
-  // not_held.csv
-  const notHeld: Knowledge['notHeld'] = [];
-  const notHeldFile = path.join(dir, 'not_held.csv');
-  if (fs.existsSync(notHeldFile)) {
-    const records = readCsv('not_held.csv', fs.readFileSync(notHeldFile, 'utf8'), { required: NOT_HELD_COLUMNS.slice(0, 1), optional: NOT_HELD_COLUMNS.slice(1) }, problems);
-    for (const rec of records ?? []) {
-      const parsed = notHeldRowSchema.safeParse(simplifyDeep(rec.values), { reportInput: true });
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          problems.push({ file: 'not_held.csv', line: rec.line, field: String(issue.path[0] ?? ''), message: describe(issue), severity: 'error' });
-        }
-        continue;
-      }
-      notHeld.push({ ...parsed.data, origin: { file: 'not_held.csv', line: rec.line } });
-    }
-  }
+  // synonyms.csv, not_held.csv
+  const synonyms = readRows(dir, 'synonyms.csv', SYNONYM_COLUMNS, 2, synonymRowSchema, problems);
+  const notHeld = readRows(dir, 'not_held.csv', NOT_HELD_COLUMNS, 1, notHeldRowSchema, problems);
 
   // eval/*.yaml (checked like everything else, but not part of the index hash)
   const evalSets = new Map<string, (EvalCase & { origin: Origin })[]>();

@@ -261,3 +261,17 @@ export function maskPersonalData(text: string): string {
   t = t.replace(RE_MOBILE, (m) => maskMobile(m));
   return t;
 }
+
+/**
+ * A masked number (it holds the mask's stars, so 12345 or 2020 never match) with the words that introduce it as the
+ * writer's own (「我手机号是138****5678」).
+ */
+const OWN_NUMBER = /(我的?|本人|联系)?(电话|手机|手机号|联系方式|身份证|身份证号|银行卡|卡号|号码)?(号码|号)?(是|为|:|：)?\s*[\dA-Za-z]*[*＊]+[\dA-Za-z*＊]*/g;
+
+/**
+ * A masked text without the writer's own numbers and the words around them, so what is left is what they ask
+ * (「我电话138****5678开棋牌室要什么证」 → 「 开棋牌室要什么证」): the number is neither a question nor the hotline.
+ */
+export function withoutOwnNumbers(masked: string): string {
+  return masked.replace(OWN_NUMBER, ' ');
+}
