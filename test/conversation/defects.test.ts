@@ -1,39 +1,15 @@
 // The user-visible defects of issue 9, each reproduced through the one entry
 // (`app.handle`) with the production app: answering core, ticket desk and
 // service, SQLite store (and PostgreSQL when it answers).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openApp, type OpenedApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { Inbound, Outbound } from '../../src/core/messages.ts';
 import { silentLogger } from '../../src/log.ts';
-import { backends, type Backend } from '../store/backends.ts';
+import type { Backend } from '../store/backends.ts';
+import { ROOT, STAFF_ROOM, appTestEnv } from './app-env.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'daiban-defects-'));
-const STAFF_ROOM = 'yongan-staff@chatroom';
-const env = {
-  KNOWLEDGE_DIR: path.join(ROOT, 'knowledge'),
-  DATA_DIR: dataDir,
-  STAFF_ROOMS: `${STAFF_ROOM}=永安镇`,
-  STAFF_IDS: 'li,zhao',
-  SUPERVISOR: 'boss',
-  RATE_PERSON: '200/60',
-  RATE_GROUP: '200/60',
-};
-const all = await backends();
-
-beforeAll(async () => {
-  // Build the knowledge index once.
-  const c = await openApp({ ...loadConfig(env, ROOT), sqlitePath: path.join(dataDir, 'warmup.sqlite') }, { logger: silentLogger() });
-  await c.close();
-}, 120_000);
-afterAll(async () => {
-  for (const b of all) await b.cleanup();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+const { env, all } = await appTestEnv('daiban-defects-');
 
 let n = 0;
 const CH = 'wechaty';
